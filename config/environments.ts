@@ -1,0 +1,30 @@
+import { financeRiskPipeline } from "./pipelines/finance-risk";
+import type { ProjectConfig } from "./types";
+
+/**
+ * The configuration this repository deploys. Edit it to add environments or pipelines; `npm test`
+ * and `cdktf synth` check it with `validateConfig` and name any field that is wrong.
+ */
+export const projectConfig: ProjectConfig = {
+  project: "daily-etl",
+  environments: [
+    {
+      name: "dev",
+      region: "us-east-1",
+      namePrefix: "detl-dev",
+      alertSubscriptions: [],
+      logRetentionDays: 30,
+      landingRetentionDays: 14,
+      pipelines: [financeRiskPipeline({ referenceBucket: "detl-dev-reference", deadlineSeconds: 3600 })],
+    },
+    {
+      name: "prod",
+      region: "us-east-1",
+      namePrefix: "detl-prod",
+      alertSubscriptions: [{ protocol: "email", endpoint: "data-platform-alerts@example.com" }],
+      logRetentionDays: 365,
+      landingRetentionDays: 35,
+      pipelines: [financeRiskPipeline({ referenceBucket: "detl-prod-reference" })],
+    },
+  ],
+};
