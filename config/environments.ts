@@ -10,6 +10,7 @@ export const projectConfig: ProjectConfig = {
   environments: [
     {
       name: "dev",
+      accountId: "111111111111",
       region: "us-east-1",
       namePrefix: "detl-dev",
       alertSubscriptions: [],
@@ -19,6 +20,7 @@ export const projectConfig: ProjectConfig = {
     },
     {
       name: "prod",
+      accountId: "222222222222",
       region: "us-east-1",
       namePrefix: "detl-prod",
       alertSubscriptions: [{ protocol: "email", endpoint: "data-platform-alerts@example.com" }],

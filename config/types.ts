@@ -150,6 +150,8 @@ export interface StateBackendConfig {
 
 export interface EnvironmentConfig {
   readonly name: EnvironmentName;
+  /** The AWS account deployed to (12 digits). The provider refuses any other account, and ARNs are built from it. */
+  readonly accountId: string;
   /** AWS region, for example "eu-west-1". */
   readonly region: string;
   /** Prefix of every resource name: lower-case letters, digits and dashes, 3 to 24 characters. */

@@ -164,6 +164,7 @@ function checkPipeline(c: Checker, pipeline: PipelineConfig, path: string): void
 
 function checkEnvironment(c: Checker, env: EnvironmentConfig, path: string): void {
   c.oneOf(env.name, ENVIRONMENT_NAMES, `${path}.name`);
+  c.matches(env.accountId, /^\d{12}$/, `${path}.accountId`, "a 12-digit AWS account id");
   c.matches(env.region, REGION, `${path}.region`, "an AWS region such as us-east-1");
   c.matches(env.namePrefix, PREFIX, `${path}.namePrefix`, "3 to 24 lower-case letters, digits and dashes, starting with a letter");
   env.alertSubscriptions.forEach((s, i) => {
