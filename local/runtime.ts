@@ -29,11 +29,11 @@ import { buildRuntimeConfig } from "../lambdas/shared/runtime-config";
 import { createSummarizeFailureHandler } from "../lambdas/summarize-failure/handler";
 import { ResourceNames } from "../stacks/names";
 import { PipelineStack, stackIdFor } from "../stacks/pipeline-stack";
-import { LocalSns } from "./outbox";
+import { LocalSns, type OutboxMessage } from "./outbox";
 import { type LocalS3, type S3NotificationEvent, startLocalS3 } from "./s3";
 import { type ExecutionProgress, LocalStepFunctions, type StateProgress } from "./step-functions";
 import { definitionFromSynthesizedStack } from "./synthesized-definition";
-import { buildLocalTaskHandlers, type JoinRequest, type JoinResult, JoinRunFailedError, type JoinRunner, type OutboxMessage } from "./tasks";
+import { buildLocalTaskHandlers, type JoinRequest, type JoinResult, JoinRunFailedError, type JoinRunner } from "./tasks";
 
 export const REPO_ROOT = resolve(__dirname, "..");
 
@@ -243,7 +243,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ? (request) => (options.joinOverride as NonNullable<typeof options.joinOverride>)(request, duckdbJoin)
     : duckdbJoin;
 
-  const handlers = buildLocalTaskHandlers({ s3: s3.client, sfn, config, logger, now, runJoin, outboxPath, onPublish: options.onAlert });
+  const handlers = buildLocalTaskHandlers({ s3: s3.client, sfn, config, logger, now, runJoin, sns });
   for (const pipeline of environment.pipelines) {
     sfn.createStateMachine(names.stateMachine(pipeline.name), definitionFromSynthesizedStack(stackJson, pipeline.name), handlers);
   }
