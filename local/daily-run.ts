@@ -4,9 +4,8 @@
  * then its _SUCCESS marker), lets the S3 events drive the on-upload handler and the state machine,
  * verifies the outputs and the manifest through the S3 API, prints a summary and stops everything.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { EnvironmentConfig, PipelineConfig } from "../config/types";
@@ -19,7 +18,7 @@ import { ResourceNames } from "../stacks/names";
 import type { OutboxMessage } from "./outbox";
 import { progressSink } from "./progress";
 import { hasGenerator, LOCAL_REFERENCE_SIZES, seedPipelineReferences } from "./references";
-import { defaultEnvironment, LOCAL_DIR, type LocalStack, startLocalStack } from "./runtime";
+import { defaultEnvironment, LOCAL_DIR, type LocalStack, REPO_ROOT, startLocalStack } from "./runtime";
 import type { StateProgress } from "./step-functions";
 import { JoinRunFailedError } from "./tasks";
 
@@ -37,6 +36,9 @@ export interface DailyRunOptions {
   readonly environment?: EnvironmentConfig;
   readonly out?: NodeJS.WriteStream;
 }
+
+/** Where `npm start` copies the day's outputs so they can be opened after the local stack stops. */
+export const RESULTS_EXPORT_DIR = join(LOCAL_DIR, "results");
 
 /** Deadline of the missing-dataset scenario, in seconds. */
 const SCENARIO_DEADLINE_SECONDS = 3;
@@ -77,31 +79,35 @@ async function readText(stack: LocalStack, bucket: string, key: string): Promise
   return (await response.Body?.transformToString("utf-8")) ?? "";
 }
 
-/** Rows of an exceptions output by reason, read from its Parquet parts through the S3 API. */
-async function exceptionsByReason(stack: LocalStack, bucket: string, prefix: string): Promise<Record<string, number>> {
-  const dir = await mkdtemp(join(tmpdir(), "exceptions-"));
+/** Copies an output partition out of the local S3 into `dir` (same key layout), so it can be inspected after the stack stops. */
+async function exportPartition(stack: LocalStack, bucket: string, prefix: string, dir: string): Promise<string[]> {
+  await rm(join(dir, prefix), { recursive: true, force: true });
+  const files: string[] = [];
+  for (const object of await listObjects(stack.s3.client, bucket, prefix)) {
+    const response = await stack.s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: object.key }));
+    const path = join(dir, object.key);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, await (response.Body as NonNullable<typeof response.Body>).transformToByteArray());
+    files.push(path);
+  }
+  return files;
+}
+
+/** Rows of an exceptions output by reason, from its Parquet files. */
+async function exceptionsByReason(files: readonly string[]): Promise<Record<string, number>> {
+  const parquet = files.filter((f) => f.endsWith(".parquet"));
+  if (parquet.length === 0) return {};
+  const db = await DuckDBInstance.create(":memory:");
+  const connection = await db.connect();
   try {
-    const files: string[] = [];
-    for (const object of await listObjects(stack.s3.client, bucket, prefix)) {
-      if (!object.key.endsWith(".parquet")) continue;
-      const response = await stack.s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: object.key }));
-      const path = join(dir, `${files.length}.parquet`);
-      await import("node:fs/promises").then(async (fs) =>
-        fs.writeFile(path, await (response.Body as NonNullable<typeof response.Body>).transformToByteArray()),
-      );
-      files.push(path);
-    }
-    if (files.length === 0) return {};
-    const db = await DuckDBInstance.create(":memory:");
-    const connection = await db.connect();
-    const list = files.map((f) => `'${f.replace(/'/g, "''")}'`).join(", ");
+    const list = parquet.map((f) => `'${f.replace(/'/g, "''")}'`).join(", ");
     const reader = await connection.runAndReadAll(`SELECT reason, count(*)::INTEGER AS n FROM read_parquet([${list}]) GROUP BY reason ORDER BY reason`);
     const counts: Record<string, number> = {};
     for (const row of reader.getRowObjects()) counts[String(row.reason)] = Number(row.n);
-    connection.closeSync();
     return counts;
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    connection.closeSync();
+    db.closeSync();
   }
 }
 
@@ -132,7 +138,11 @@ async function verifyAgainstExpected(
   const trades = manifest.inputs.find((i) => i.dataset === "trades")?.rows;
   if (trades !== expected.trades) problems.push(`trades rows ${trades}, generated ${expected.trades}`);
   if (rows("trade_exposures") !== expected.exposures) problems.push(`trade_exposures rows ${rows("trade_exposures")}, expected ${expected.exposures}`);
-  const exceptions = await exceptionsByReason(stack, results, resultsPrefix(pipeline.name, "trade_exceptions", runDate));
+  let exceptions: Record<string, number> = {};
+  for (const output of pipeline.outputs) {
+    const files = await exportPartition(stack, results, resultsPrefix(pipeline.name, output.name, runDate), RESULTS_EXPORT_DIR);
+    if (output.name === "trade_exceptions") exceptions = await exceptionsByReason(files);
+  }
   for (const reason of EXCEPTION_REASONS) {
     if ((exceptions[reason] ?? 0) !== expected.exceptions[reason])
       problems.push(`${reason}: ${exceptions[reason] ?? 0} exceptions, expected ${expected.exceptions[reason]}`);
@@ -275,9 +285,9 @@ function printSummary(result: DailyRunResult, stack: LocalStack, print: (text: s
   for (const o of result.outcomes) {
     print(`  pipeline ${o.pipeline}  execution ${o.executionName}  ${o.status}  (${o.transitions} states entered)`);
     for (const output of o.manifest?.outputs ?? []) {
-      print(
-        `    ${output.name.padEnd(18)} ${String(output.rows).padStart(9)} rows   s3://${stack.config.resultsBucket}/${resultsPrefix(o.pipeline, output.name, result.runDate)}`,
-      );
+      const prefix = resultsPrefix(o.pipeline, output.name, result.runDate);
+      print(`    ${output.name.padEnd(18)} ${String(output.rows).padStart(9)} rows   s3://${stack.config.resultsBucket}/${prefix}`);
+      print(`    ${"".padEnd(28)} copied to ${relative(REPO_ROOT, join(RESULTS_EXPORT_DIR, prefix))}`);
     }
     for (const input of o.manifest?.inputs ?? []) print(`    input ${input.dataset.padEnd(13)} ${String(input.rows).padStart(9)} rows  ${input.bytes} bytes`);
     if (o.exceptionsByReason) {
