@@ -7,6 +7,8 @@ import type { ProjectConfig } from "./types";
  */
 export const projectConfig: ProjectConfig = {
   project: "daily-etl",
+  // The repository holding this code; a fork sets its own, since the AWS roles trust only this one.
+  github: { owner: "data-platform", repository: "daily-etl-gitops" },
   environments: [
     {
       name: "dev",

@@ -66,6 +66,18 @@ export interface OutputConfig {
   readonly sqlFile: string;
 }
 
+/**
+ * A SQL view shared by a pipeline's outputs: logic that several outputs would otherwise repeat.
+ * Both engines register the views in order, after the daily datasets, references and
+ * run_parameters and before the outputs, so an output (or a later view) reads it by its name.
+ */
+export interface ViewConfig {
+  /** Name the outputs' SQL reads the view by: a SQL identifier, unique among datasets, references, views and outputs. */
+  readonly name: string;
+  /** SQL file under glue/sql/<pipeline>/ that defines the view (one SELECT). */
+  readonly sqlFile: string;
+}
+
 /** A rule the VerifyOutput step checks on the manifest: the listed outputs' rows add up to the input's rows. */
 export interface RowBalanceCheck {
   readonly input: string;
@@ -120,6 +132,8 @@ export interface PipelineConfig {
   readonly description: string;
   readonly datasets: readonly DatasetConfig[];
   readonly references: readonly ReferenceConfig[];
+  /** Shared SQL views, registered in this order before the outputs run. Default: none. */
+  readonly views?: readonly ViewConfig[];
   readonly outputs: readonly OutputConfig[];
   /** How long a day's execution waits for all datasets after it starts (first upload or scheduled start). */
   readonly deadlineSeconds: number;
@@ -169,8 +183,18 @@ export interface EnvironmentConfig {
   readonly pipelines: readonly PipelineConfig[];
 }
 
+/** The GitHub repository whose workflows plan and apply this configuration. */
+export interface GitHubConfig {
+  /** User or organization owning the repository, as in github.com/<owner>/<repository>. */
+  readonly owner: string;
+  /** Repository name. The bootstrap stack's roles trust only this repository's workflows. */
+  readonly repository: string;
+}
+
 export interface ProjectConfig {
   /** Project tag value and the first part of every name. */
   readonly project: string;
+  /** Where the GitOps workflows run: the OIDC trust of the plan and apply roles is pinned to it. */
+  readonly github: GitHubConfig;
   readonly environments: readonly EnvironmentConfig[];
 }

@@ -111,6 +111,28 @@ function checkDataset(c: Checker, dataset: DatasetConfig, path: string): void {
   }
 }
 
+/** Views share one namespace with datasets, references and outputs, and each needs its own SQL file (one upload per file). */
+function checkViews(c: Checker, pipeline: PipelineConfig, path: string): void {
+  const names = new Map<string, string>([
+    ...pipeline.datasets.map((d): [string, string] => [d.name, "a dataset"]),
+    ...pipeline.references.map((r): [string, string] => [r.name, "a reference"]),
+    ...pipeline.outputs.map((o): [string, string] => [o.name, "an output"]),
+    ["run_parameters", "the view the engines register for the run"],
+  ]);
+  const files = new Map<string, string>(pipeline.outputs.map((o) => [o.sqlFile, `output "${o.name}"`]));
+  (pipeline.views ?? []).forEach((v, i) => {
+    const vp = `${path}.views[${i}]`;
+    c.matches(v.name, /^[a-z][a-z0-9_]{0,62}$/, `${vp}.name`, "lower-case letters, digits and _, starting with a letter (a SQL identifier)");
+    const clash = names.get(v.name);
+    c.check(clash === undefined, `${vp}.name`, v.name, `a name no dataset, reference, output or other view has (${clash} has it)`);
+    names.set(v.name, "another view");
+    c.matches(v.sqlFile, SQL_FILE, `${vp}.sqlFile`, "a file name like my_view.sql under glue/sql/<pipeline>/");
+    const user = files.get(v.sqlFile);
+    c.check(user === undefined, `${vp}.sqlFile`, v.sqlFile, `a file no output or other view uses (${user} uses it)`);
+    files.set(v.sqlFile, `view "${v.name}"`);
+  });
+}
+
 function checkPipeline(c: Checker, pipeline: PipelineConfig, path: string): void {
   c.matches(pipeline.name, NAME, `${path}.name`, "3 to 32 lower-case letters, digits and dashes, starting with a letter");
   c.check(pipeline.datasets.length > 0, `${path}.datasets`, pipeline.datasets, "at least one dataset");
@@ -138,6 +160,7 @@ function checkPipeline(c: Checker, pipeline: PipelineConfig, path: string): void
     pipeline.outputs.map((o) => o.name),
     `${path}.outputs[].name`,
   );
+  checkViews(c, pipeline, path);
   const outputs = new Set(pipeline.outputs.map((o) => o.name));
   const datasets = new Set(pipeline.datasets.map((d) => d.name));
   (pipeline.rowBalance ?? []).forEach((b, i) => {
@@ -187,10 +210,22 @@ function checkEnvironment(c: Checker, env: EnvironmentConfig, path: string): voi
   );
 }
 
+// https://docs.github.com/en/get-started/learning-about-github/types-of-github-accounts (owner names)
+const GITHUB_OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
+const GITHUB_REPOSITORY = /^(?!\.{1,2}$)[A-Za-z0-9._-]{1,100}$/;
+
+function checkGitHub(c: Checker, github: ProjectConfig["github"] | undefined): void {
+  c.check(github !== undefined, "github", github, "{ owner, repository } of the repository running the workflows");
+  if (github === undefined) return;
+  c.matches(github.owner, GITHUB_OWNER, "github.owner", "a GitHub user or organization name (letters, digits, single dashes, up to 39)");
+  c.matches(github.repository, GITHUB_REPOSITORY, "github.repository", "a GitHub repository name (letters, digits, . _ -, up to 100)");
+}
+
 /** Checks the whole configuration and throws one `ConfigError` naming every wrong field, its value and what is allowed. */
 export function validateConfig(config: ProjectConfig): ProjectConfig {
   const c = new Checker();
   c.matches(config.project, NAME, "project", "3 to 32 lower-case letters, digits and dashes");
+  checkGitHub(c, config.github);
   c.check(config.environments.length > 0, "environments", config.environments, "at least one environment");
   config.environments.forEach((env, i) => checkEnvironment(c, env, `environments[${i}] (${env.name})`));
   c.unique(

@@ -1,6 +1,6 @@
 /**
  * The embedded join engine: runs a pipeline's job spec on DuckDB over local files, exactly as the
- * Glue job runs it on Spark (same validation SQL, typed views, run_parameters view and SQL files),
+ * Glue job runs it on Spark (same validation SQL, typed views, run_parameters view, shared views and SQL files),
  * and writes the same layout: Parquet in <outputDir>/<output>/run_date=D/, then _manifest.json and
  * _SUCCESS in every output's partition. Used by tests, the local runtime (through s3-join.ts) and
  * the benchmark. Nothing here is specific to one pipeline.
@@ -77,20 +77,21 @@ function partitionPath(outputDir: string, output: string, runDate: RunDate): str
   return join(outputDir, output, `run_date=${runDate}`);
 }
 
-async function loadSql(spec: JobSpec, sqlDir: string): Promise<Map<string, string>> {
+/** Reads the SQL statement of each view or output (`kind` names it in messages), keyed by name. */
+async function loadStatements(kind: "view" | "output", entries: readonly { name: string; sqlFile: string }[], sqlDir: string): Promise<Map<string, string>> {
   const sql = new Map<string, string>();
-  for (const output of spec.outputs) {
-    const path = join(sqlDir, output.sqlFile);
+  for (const entry of entries) {
+    const path = join(sqlDir, entry.sqlFile);
     let text: string;
     try {
       text = await readFile(path, "utf8");
     } catch (e) {
-      throw new Error(`output "${output.name}": cannot read its SQL file ${path} (${(e as Error).message})`);
+      throw new Error(`${kind} "${entry.name}": cannot read its SQL file ${path} (${(e as Error).message})`);
     }
-    // A trailing ";" is usual in SQL files; the statement is embedded in CREATE TABLE AS.
+    // A trailing ";" is usual in SQL files; the statement is embedded in CREATE ... AS.
     const statement = text.trim().replace(/;\s*$/, "");
-    if (statement.replace(/--[^\n]*/g, "").trim() === "") throw new Error(`output "${output.name}": SQL file ${path} has no statement`);
-    sql.set(output.name, statement);
+    if (statement.replace(/--[^\n]*/g, "").trim() === "") throw new Error(`${kind} "${entry.name}": SQL file ${path} has no statement`);
+    sql.set(entry.name, statement);
   }
   return sql;
 }
@@ -259,8 +260,9 @@ function referenceView(reference: ReferenceSpec, files: readonly string[]): stri
 
 /**
  * Runs one day of a pipeline on DuckDB: validates the day's objects (structure, then records;
- * nothing is written when they break the contract), registers the typed views, references and
- * run_parameters, runs the outputs' SQL, and replaces each output's run_date partition.
+ * nothing is written when they break the contract), registers the typed views, references,
+ * run_parameters and then the pipeline's shared views in order, runs the outputs' SQL, and
+ * replaces each output's run_date partition.
  * Throws InputValidationError (name "ValidationFailed") for bad input.
  */
 export async function runJoinLocal(req: LocalJoinRequest): Promise<Manifest> {
@@ -268,7 +270,9 @@ export async function runJoinLocal(req: LocalJoinRequest): Promise<Manifest> {
   const startedAt = clock();
   checkRequest(req);
   const parameters = runParametersSql(req.runDate, req.executionName);
-  const sql = await loadSql(req.spec, req.sqlDir);
+  // Every file is read before any work, so a missing one fails the run at once.
+  const viewSql = await loadStatements("view", req.spec.views, req.sqlDir);
+  const sql = await loadStatements("output", req.spec.outputs, req.sqlDir);
   const noFiles = req.spec.datasets
     .filter((d) => req.inputs[d.name].length === 0 && !d.allowEmpty)
     .map(
@@ -313,6 +317,14 @@ export async function runJoinLocal(req: LocalJoinRequest): Promise<Manifest> {
       }
     }
     await conn.run(`CREATE TEMP VIEW ${RUN_PARAMETERS_VIEW} AS ${parameters}`);
+    // DuckDB binds a view when it is created, so bad view SQL fails here, named by its file.
+    for (const view of req.spec.views) {
+      try {
+        await conn.run(`CREATE TEMP VIEW ${view.name} AS ${viewSql.get(view.name)}`);
+      } catch (e) {
+        throw new Error(`view "${view.name}" (${join(req.sqlDir, view.sqlFile)}) failed on DuckDB: ${(e as Error).message}`);
+      }
+    }
 
     const outputRows = new Map<string, number>();
     for (const output of req.spec.outputs) {

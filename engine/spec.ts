@@ -4,11 +4,15 @@
  * uses the same object, so both run the same compiled validation, typed views and SQL files.
  */
 import type { ColumnType, DatasetFormat, PipelineConfig, ReferenceFormat } from "../config/types";
-import { identifier } from "./sql";
+import { identifier, RUN_PARAMETERS_VIEW } from "./sql";
 import { COLUMNS_TABLE, type CompiledValidation, compileTypedView, compileValidation, DEFAULT_MAX_REPORTED, FILES_TABLE, rawViewName } from "./validation";
 
-/** Bump when the shape changes; the Glue job refuses a spec version it does not know. */
-export const JOB_SPEC_VERSION = 1;
+/**
+ * Bump when the shape changes; the Glue job refuses a spec version it does not know.
+ * 2: `views`, the pipeline's shared SQL views (a runner that ignored them would fail later, in
+ * the outputs' SQL, with a missing table instead of naming the spec).
+ */
+export const JOB_SPEC_VERSION = 2;
 
 export interface CsvReadOptions {
   readonly delimiter: string;
@@ -52,6 +56,13 @@ export interface OutputSpec {
   readonly sqlFile: string;
 }
 
+export interface ViewSpec {
+  /** Name the view is registered as (CREATE TEMP VIEW / createOrReplaceTempView). */
+  readonly name: string;
+  /** File under the pipeline's SQL directory (glue/sql/<pipeline>/). */
+  readonly sqlFile: string;
+}
+
 export interface ValidationSpec extends CompiledValidation {
   /** Table the engine fills with (dataset, object_key, bytes). */
   readonly filesTable: string;
@@ -73,6 +84,8 @@ export interface JobSpec {
   readonly pipeline: string;
   readonly datasets: readonly DatasetSpec[];
   readonly references: readonly ReferenceSpec[];
+  /** Shared views, registered in this order after the datasets, references and run_parameters, before the outputs. */
+  readonly views: readonly ViewSpec[];
   /** In the order they run. */
   readonly outputs: readonly OutputSpec[];
   /** The one-row view (run_date, execution_name) both engines register before the outputs' SQL. */
@@ -107,6 +120,23 @@ export function sparkConf(pipeline: PipelineConfig): Record<string, string> {
   };
 }
 
+const SQL_FILE = /^[a-z0-9_][a-z0-9_-]*\.sql$/;
+
+/** The views in order; a name another view of the SQL's namespace already has would shadow it, so it is refused. */
+function buildViews(pipeline: PipelineConfig, where: string): ViewSpec[] {
+  const taken = new Set<string>([...pipeline.datasets.map((d) => d.name), ...pipeline.references.map((r) => r.name), RUN_PARAMETERS_VIEW]);
+  return (pipeline.views ?? []).map((v): ViewSpec => {
+    identifier(v.name, `${where} view name`);
+    if (taken.has(v.name))
+      throw new Error(
+        `${where} view "${v.name}": the name is already a dataset, reference, earlier view or ${RUN_PARAMETERS_VIEW}; give the view its own name`,
+      );
+    taken.add(v.name);
+    if (!SQL_FILE.test(v.sqlFile)) throw new Error(`${where} view "${v.name}": sqlFile ${JSON.stringify(v.sqlFile)} must be a file name like ${v.name}.sql`);
+    return { name: v.name, sqlFile: v.sqlFile };
+  });
+}
+
 /** Compiles a pipeline's configuration to the JSON-serializable spec both engines run. */
 export function buildJobSpec(pipeline: PipelineConfig): JobSpec {
   const where = `pipeline "${pipeline.name}"`;
@@ -136,10 +166,10 @@ export function buildJobSpec(pipeline: PipelineConfig): JobSpec {
       throw new Error(`${where} reference "${r.name}": location ${JSON.stringify(r.location)} must be s3://bucket/prefix/`);
     return { name: r.name, location: r.location, format: r.format, columns: [...r.columns], ...(r.filter ? { filter: r.filter } : {}) };
   });
+  const views = buildViews(pipeline, where);
   const outputs = pipeline.outputs.map((o): OutputSpec => {
     identifier(o.name, `${where} output name`);
-    if (!/^[a-z0-9_][a-z0-9_-]*\.sql$/.test(o.sqlFile))
-      throw new Error(`${where} output "${o.name}": sqlFile ${JSON.stringify(o.sqlFile)} must be a file name like ${o.name}.sql`);
+    if (!SQL_FILE.test(o.sqlFile)) throw new Error(`${where} output "${o.name}": sqlFile ${JSON.stringify(o.sqlFile)} must be a file name like ${o.name}.sql`);
     return { name: o.name, sqlFile: o.sqlFile };
   });
   return {
@@ -147,8 +177,9 @@ export function buildJobSpec(pipeline: PipelineConfig): JobSpec {
     pipeline: pipeline.name,
     datasets,
     references,
+    views,
     outputs,
-    runParametersView: "run_parameters",
+    runParametersView: RUN_PARAMETERS_VIEW,
     validation: { filesTable: FILES_TABLE, columnsTable: COLUMNS_TABLE, ...compileValidation(pipeline.datasets, DEFAULT_MAX_REPORTED) },
     spark: {
       conf: sparkConf(pipeline),

@@ -2,8 +2,8 @@
 
 A thin runner around the job spec that engine/spec.ts builds from the pipeline's configuration
 (uploaded by the stack, passed as --job_spec_uri): it reads the day's objects and the reference
-datasets, registers them as temp views, runs the spec's validation SQL and then the pipeline's SQL
-files, and writes each output as Parquet into <results_uri><output>/run_date=D/, replacing only
+datasets, registers them as temp views, runs the spec's validation SQL, registers the pipeline's
+shared views and then runs its outputs' SQL files, and writes each output as Parquet into <results_uri><output>/run_date=D/, replacing only
 that partition, followed by _manifest.json and then _SUCCESS in each output's partition.
 
 The local engine (engine/duckdb-engine.ts) runs the same spec and SQL on DuckDB. This file is
@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 # Names from GLUE_ARGUMENTS in lambdas/shared/contracts.ts, without the leading "--".
 REQUIRED_ARGUMENTS = ("job_spec_uri", "sql_uri", "landing_uri", "results_uri", "run_date", "execution_name")
-SPEC_VERSION = 1
+# engine/spec.ts JOB_SPEC_VERSION; 2 added the shared views.
+SPEC_VERSION = 2
 MARKER_FILE = "_SUCCESS"
 MANIFEST_FILE = "_manifest.json"
 # Bytes read to find a CSV header line (engine/csv-header.ts reads the same amount).
@@ -138,20 +139,46 @@ def strip_statement(text):
     return statement
 
 
-def load_sql_files(spec, sql_uri, read_text):
-    """Reads every output's SQL file through read_text(uri); returns {output name: statement}."""
+def _load_statements(kind, entries, sql_uri, read_text):
+    """Reads the SQL file of each view or output (kind names it in messages); returns {name: statement} in order."""
     statements = {}
-    for output in spec["outputs"]:
-        uri = f"{sql_uri}{output['sqlFile']}"
+    for entry in entries:
+        uri = f"{sql_uri}{entry['sqlFile']}"
         try:
             text = read_text(uri)
         except Exception as error:
-            raise JobSpecError(f"output {output['name']!r}: cannot read its SQL file {uri} ({error})") from error
+            raise JobSpecError(f"{kind} {entry['name']!r}: cannot read its SQL file {uri} ({error})") from error
         statement = strip_statement(text)
         if not statement:
-            raise JobSpecError(f"output {output['name']!r}: SQL file {uri} has no statement")
-        statements[output["name"]] = statement
+            raise JobSpecError(f"{kind} {entry['name']!r}: SQL file {uri} has no statement")
+        statements[entry["name"]] = statement
     return statements
+
+
+def load_sql_files(spec, sql_uri, read_text):
+    """Reads every output's SQL file through read_text(uri); returns {output name: statement}."""
+    return _load_statements("output", spec["outputs"], sql_uri, read_text)
+
+
+def load_view_sql_files(spec, sql_uri, read_text):
+    """Reads every shared view's SQL file through read_text(uri); returns {view name: statement} in the spec's order."""
+    return _load_statements("view", spec["views"], sql_uri, read_text)
+
+
+def register_views(spec, statements, run_sql):
+    """Registers the shared views in the spec's order: run_sql(statement).createOrReplaceTempView(name).
+
+    Spark analyses a query when it is created, so SQL that does not resolve fails here, named by
+    its view and file, before any output runs.
+    """
+    for view in spec["views"]:
+        try:
+            frame = run_sql(statements[view["name"]])
+        except Exception as error:
+            message = str(error).strip()
+            first = message.splitlines()[0] if message else type(error).__name__
+            raise JobSpecError(f"view {view['name']!r} ({view['sqlFile']}) failed on Spark: {first}") from error
+        frame.createOrReplaceTempView(view["name"])
 
 
 def check_spec(spec):
@@ -160,7 +187,7 @@ def check_spec(spec):
         raise JobSpecError(f"job spec: expected a JSON object, got {type(spec).__name__}")
     if spec.get("version") != SPEC_VERSION:
         raise JobSpecError(f"job spec: version {spec.get('version')!r} is not supported; this job runs version {SPEC_VERSION}")
-    for field in ("pipeline", "datasets", "references", "outputs", "validation", "spark", "runParametersView"):
+    for field in ("pipeline", "datasets", "references", "views", "outputs", "validation", "spark", "runParametersView"):
         if field not in spec:
             raise JobSpecError(f"job spec: field {field!r} is missing")
     return spec
@@ -387,6 +414,8 @@ def run_job(argv):
     args = parse_arguments(argv)
     s3 = boto3.client("s3")
     spec = check_spec(json.loads(_read_s3_text(s3, args.job_spec_uri)))
+    # Every file is read before any work, so a missing one fails the run at once.
+    view_statements = load_view_sql_files(spec, args.sql_uri, lambda uri: _read_s3_text(s3, uri))
     statements = load_sql_files(spec, args.sql_uri, lambda uri: _read_s3_text(s3, uri))
     started_at = datetime.datetime.now(datetime.timezone.utc)
 
@@ -469,6 +498,7 @@ def run_job(argv):
             frame = frame.where(reference["filter"])
         frame.select(*reference["columns"]).createOrReplaceTempView(reference["name"])
     spark.sql(run_parameters_sql(args.run_date, args.execution_name)).createOrReplaceTempView(spec["runParametersView"])
+    register_views(spec, view_statements, spark.sql)
 
     # Compute every output before writing any, so a failing SQL leaves the old partitions alone.
     results = {}

@@ -217,7 +217,7 @@ export class PipelineStack extends TerraformStack {
       referenceLocations: pipeline.references.map((r) => r.location),
       scriptPath: join(root, "glue", "pipeline_job.py"),
       jobSpecJson: JSON.stringify(buildJobSpec(pipeline), null, 2),
-      sqlFiles: pipeline.outputs.map((o) => join(root, "glue", "sql", pipeline.name, o.sqlFile)),
+      sqlFiles: [...(pipeline.views ?? []), ...pipeline.outputs].map((f) => join(root, "glue", "sql", pipeline.name, f.sqlFile)),
       workerType: glue.workerType,
       maxWorkers: glue.maxWorkers,
       autoscaling: glue.autoscaling ?? true,

@@ -69,6 +69,8 @@ export function financeRiskPipeline(options: FinanceRiskOptions): PipelineConfig
         columns: ["instrument_id", "asset_class", "issuer"],
       },
     ],
+    // The joins and the exception reason both outputs share, written once.
+    views: [{ name: "valued_trades", sqlFile: "valued_trades.sql" }],
     outputs: [
       { name: "trade_exposures", sqlFile: "trade_exposures.sql" },
       { name: "trade_exceptions", sqlFile: "trade_exceptions.sql" },

@@ -24,10 +24,11 @@ ARGS = [
 ]  # fmt: skip
 
 SPEC = {
-    "version": 1,
+    "version": 2,
     "pipeline": "finance-risk",
     "datasets": [{"name": "trades"}, {"name": "fx_rates"}],
     "references": [],
+    "views": [{"name": "valued_trades", "sqlFile": "valued_trades.sql"}, {"name": "priced_trades", "sqlFile": "priced_trades.sql"}],
     "outputs": [{"name": "trade_exposures", "sqlFile": "trade_exposures.sql"}, {"name": "trade_exceptions", "sqlFile": "trade_exceptions.sql"}],
     "validation": {},
     "runParametersView": "run_parameters",
@@ -115,6 +116,21 @@ class SqlFilesTest(unittest.TestCase):
         with self.assertRaisesRegex(job.JobSpecError, r"trade_exposures.sql has no statement"):
             job.load_sql_files(SPEC, "s3://a/sql/", files.__getitem__)
 
+    def test_loads_each_view_statement_in_the_spec_order(self):
+        files = {"s3://a/sql/valued_trades.sql": "-- shared joins\nSELECT 1 AS x;\n\n", "s3://a/sql/priced_trades.sql": "SELECT x FROM valued_trades"}
+        statements = job.load_view_sql_files(SPEC, "s3://a/sql/", files.__getitem__)
+        self.assertEqual(list(statements.items()), [("valued_trades", "-- shared joins\nSELECT 1 AS x"), ("priced_trades", "SELECT x FROM valued_trades")])
+
+    def test_names_the_view_and_uri_of_a_missing_or_empty_view_file(self):
+        with self.assertRaisesRegex(job.JobSpecError, r"view 'priced_trades': cannot read its SQL file s3://a/sql/priced_trades.sql"):
+            job.load_view_sql_files(SPEC, "s3://a/sql/", {"s3://a/sql/valued_trades.sql": "SELECT 1"}.__getitem__)
+        files = {"s3://a/sql/valued_trades.sql": "-- only a comment\n", "s3://a/sql/priced_trades.sql": "SELECT 1"}
+        with self.assertRaisesRegex(job.JobSpecError, r"view 'valued_trades': SQL file s3://a/sql/valued_trades.sql has no statement"):
+            job.load_view_sql_files(SPEC, "s3://a/sql/", files.__getitem__)
+
+    def test_a_spec_without_views_loads_none(self):
+        self.assertEqual(job.load_view_sql_files({**SPEC, "views": []}, "s3://a/sql/", {}.__getitem__), {})
+
     def test_run_parameters_view_sql(self):
         self.assertEqual(
             job.run_parameters_sql("2026-12-03", "finance-risk-2026-12-03"),
@@ -130,12 +146,46 @@ class SpecTest(unittest.TestCase):
         self.assertEqual(job.spark_settings(spec), ({"spark.sql.shuffle.partitions": "400"}, {"mapreduce.fileoutputcommitter.marksuccessfuljobs": "false"}))
 
     def test_refuses_another_version_or_a_missing_field(self):
-        with self.assertRaisesRegex(job.JobSpecError, r"version 2 is not supported"):
-            job.check_spec({**SPEC, "version": 2})
-        spec = dict(SPEC)
-        del spec["outputs"]
-        with self.assertRaisesRegex(job.JobSpecError, r"field 'outputs' is missing"):
-            job.check_spec(spec)
+        # Version 1 had no views: running it here would fail later, in an output's SQL.
+        for version in (1, 3):
+            with self.assertRaisesRegex(job.JobSpecError, rf"version {version} is not supported; this job runs version 2"):
+                job.check_spec({**SPEC, "version": version})
+        for field in ("outputs", "views"):
+            spec = dict(SPEC)
+            del spec[field]
+            with self.assertRaisesRegex(job.JobSpecError, rf"field '{field}' is missing"):
+                job.check_spec(spec)
+
+
+class FakeFrame:
+    def __init__(self, registered, statement):
+        self.registered = registered
+        self.statement = statement
+
+    def createOrReplaceTempView(self, name):  # noqa: N802 (the PySpark name)
+        self.registered.append((name, self.statement))
+
+
+class RegisterViewsTest(unittest.TestCase):
+    STATEMENTS = {"valued_trades": "SELECT 1 AS x", "priced_trades": "SELECT x FROM valued_trades"}
+
+    def test_registers_each_view_under_its_name_in_the_spec_order(self):
+        registered = []
+        job.register_views(SPEC, self.STATEMENTS, lambda sql: FakeFrame(registered, sql))
+        self.assertEqual(registered, [("valued_trades", "SELECT 1 AS x"), ("priced_trades", "SELECT x FROM valued_trades")])
+
+    def test_names_the_view_and_its_file_when_its_sql_fails_and_registers_no_later_view(self):
+        registered = []
+
+        def run_sql(sql):
+            if sql.startswith("SELECT x FROM"):
+                raise RuntimeError("[TABLE_OR_VIEW_NOT_FOUND] The table or view `valued_trade` cannot be found.\nplan details")
+            return FakeFrame(registered, sql)
+
+        reordered = {**SPEC, "views": list(reversed(SPEC["views"]))}
+        with self.assertRaisesRegex(job.JobSpecError, r"^view 'priced_trades' \(priced_trades.sql\) failed on Spark: \[TABLE_OR_VIEW_NOT_FOUND\] .*cannot be found\.$"):
+            job.register_views(reordered, self.STATEMENTS, run_sql)
+        self.assertEqual(registered, [])
 
 
 class CsvHeaderTest(unittest.TestCase):

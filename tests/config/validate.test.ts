@@ -63,6 +63,48 @@ describe("validateConfig", () => {
     ]);
   });
 
+  test("accepts shared views with their own names and SQL files, and none at all", () => {
+    expect(pipeline.views).toEqual([{ name: "valued_trades", sqlFile: "valued_trades.sql" }]);
+    expect(() => validateConfig(withPipeline({ views: undefined }))).not.toThrow();
+    expect(() => validateConfig(withPipeline({ views: [...(pipeline.views ?? []), { name: "priced_trades", sqlFile: "priced_trades.sql" }] }))).not.toThrow();
+  });
+
+  test("a view needs a SQL identifier for a name and a SQL file name under glue/sql/<pipeline>/", () => {
+    expect(problemsOf(withPipeline({ views: [{ name: "Valued-Trades", sqlFile: "../valued.sql" }] }))).toEqual([
+      'environments[0] (dev).pipelines[0].views[0].name: got "Valued-Trades"; allowed: lower-case letters, digits and _, starting with a letter (a SQL identifier)',
+      'environments[0] (dev).pipelines[0].views[0].sqlFile: got "../valued.sql"; allowed: a file name like my_view.sql under glue/sql/<pipeline>/',
+    ]);
+  });
+
+  test("a view's name is unique among datasets, references, outputs, views and run_parameters", () => {
+    const named = (...names: string[]) => withPipeline({ views: names.map((name) => ({ name, sqlFile: `${name}_view.sql` })) });
+    const at = (i: number, name: string, owner: string) =>
+      `environments[0] (dev).pipelines[0].views[${i}].name: got "${name}"; allowed: a name no dataset, reference, output or other view has (${owner} has it)`;
+    expect(problemsOf(named("trades"))).toEqual([at(0, "trades", "a dataset")]);
+    expect(problemsOf(named("accounts"))).toEqual([at(0, "accounts", "a reference")]);
+    expect(problemsOf(named("trade_exposures"))).toEqual([at(0, "trade_exposures", "an output")]);
+    expect(problemsOf(named("run_parameters"))).toEqual([at(0, "run_parameters", "the view the engines register for the run")]);
+    const twice = withPipeline({
+      views: [
+        { name: "valued_trades", sqlFile: "a.sql" },
+        { name: "valued_trades", sqlFile: "b.sql" },
+      ],
+    });
+    expect(problemsOf(twice)).toEqual([at(1, "valued_trades", "another view")]);
+  });
+
+  test("a view's SQL file is not an output's or another view's", () => {
+    const views = [
+      { name: "first_view", sqlFile: "trade_exposures.sql" },
+      { name: "second_view", sqlFile: "shared.sql" },
+      { name: "third_view", sqlFile: "shared.sql" },
+    ];
+    expect(problemsOf(withPipeline({ views }))).toEqual([
+      'environments[0] (dev).pipelines[0].views[0].sqlFile: got "trade_exposures.sql"; allowed: a file no output or other view uses (output "trade_exposures" uses it)',
+      'environments[0] (dev).pipelines[0].views[2].sqlFile: got "shared.sql"; allowed: a file no output or other view uses (view "second_view" uses it)',
+    ]);
+  });
+
   test("the error message lists the problems for a person to read", () => {
     expect(() => validateConfig(withEnv({ namePrefix: "X" }))).toThrow(
       /Invalid configuration \(1 problem\):\n {2}- environments\[0\] \(dev\)\.namePrefix: got "X"/,

@@ -217,6 +217,59 @@ describe("runJoinLocal", () => {
     await expect(readdir(outputDir)).rejects.toThrow(/ENOENT/);
   });
 
+  test("registers the shared views in order after datasets, references and run_parameters, before the outputs", async () => {
+    const dir = join(root, "sql-views");
+    await mkdir(dir);
+    // The second view reads the first, and the first reads a dataset, a reference and run_parameters.
+    await writeFile(
+      join(dir, "enriched_orders.sql"),
+      "SELECT o.order_id, o.amount * o.qty AS total, r.region, p.run_date FROM orders o LEFT JOIN regions r ON r.customer_id = o.customer_id CROSS JOIN run_parameters p;\n",
+    );
+    await writeFile(join(dir, "large_orders.sql"), "SELECT order_id, total, region, run_date FROM enriched_orders WHERE total >= 10");
+    await writeFile(join(dir, "order_totals.sql"), "SELECT run_date, order_id, total, region FROM large_orders");
+    const withViews: PipelineConfig = {
+      ...pipeline,
+      views: [
+        { name: "enriched_orders", sqlFile: "enriched_orders.sql" },
+        { name: "large_orders", sqlFile: "large_orders.sql" },
+      ],
+    };
+    const outputDir = join(root, "out-views");
+    const manifest = await runJoinLocal({ ...request(outputDir, "2026-12-03", await inputs(ORDERS, CUSTOMERS)), spec: buildJobSpec(withViews), sqlDir: dir });
+    expect(manifest.outputs.map((o) => [o.name, o.rows])).toEqual([["order_totals", 2]]);
+    expect(await readOutput(outputDir, "order_totals")).toEqual([
+      { order_id: "O1", total: 10, region: "EMEA", run_date: "2026-12-03" },
+      { order_id: "O2", total: 10, region: null, run_date: "2026-12-03" },
+    ]);
+
+    // In the other order the first view reads one that does not exist yet.
+    const reversed: PipelineConfig = { ...withViews, views: [...(withViews.views ?? [])].reverse() };
+    await expect(
+      runJoinLocal({ ...request(join(root, "out-views-order"), "2026-12-03", await inputs(ORDERS, CUSTOMERS)), spec: buildJobSpec(reversed), sqlDir: dir }),
+    ).rejects.toThrow(`view "large_orders" (${join(dir, "large_orders.sql")}) failed on DuckDB: Catalog Error: Table with name enriched_orders does not exist`);
+  });
+
+  test("names the view's SQL file when it is missing, empty or does not run, and writes nothing", async () => {
+    const dir = join(root, "sql-bad-view");
+    await mkdir(dir);
+    await writeFile(join(dir, "order_totals.sql"), "SELECT p.run_date, v.order_id FROM order_view v CROSS JOIN run_parameters p");
+    const withView: PipelineConfig = { ...pipeline, views: [{ name: "order_view", sqlFile: "order_view.sql" }] };
+    const files = await inputs(ORDERS, CUSTOMERS);
+    const outputDir = join(root, "out-bad-view");
+    const run = () => runJoinLocal({ ...request(outputDir, "2026-12-03", files), spec: buildJobSpec(withView), sqlDir: dir });
+    const viewFile = join(dir, "order_view.sql");
+    await expect(run()).rejects.toThrow(`view "order_view": cannot read its SQL file ${viewFile}`);
+    await writeFile(viewFile, "-- joins come later\n;\n");
+    await expect(run()).rejects.toThrow(`view "order_view": SQL file ${viewFile} has no statement`);
+    await writeFile(viewFile, "SELECT order_id, no_such_column FROM orders");
+    const error = await run().catch((e) => e);
+    expect(error.message).toMatch(/^view "order_view" \(/);
+    expect(error.message).toContain(`view "order_view" (${viewFile}) failed on DuckDB: Binder Error:`);
+    expect(error.message).toContain("no_such_column");
+    expect(error).not.toBeInstanceOf(InputValidationError);
+    await expect(readdir(outputDir)).rejects.toThrow(/ENOENT/);
+  });
+
   test("refuses a request that does not match the spec, naming what is wrong", async () => {
     const files = await inputs(ORDERS, CUSTOMERS);
     await expect(runJoinLocal({ ...request(root, "2026-02-30", files) })).rejects.toThrow('runDate "2026-02-30" is not a calendar date');

@@ -40,6 +40,38 @@ describe("buildJobSpec", () => {
     ]);
   });
 
+  test("carries the shared views in their order with their SQL files, and an empty list when there are none", () => {
+    expect(buildJobSpec(pipeline).views).toEqual([{ name: "valued_trades", sqlFile: "valued_trades.sql" }]);
+    const two: PipelineConfig = {
+      ...pipeline,
+      views: [
+        { name: "valued_trades", sqlFile: "valued_trades.sql" },
+        { name: "priced_trades", sqlFile: "priced_trades.sql" },
+      ],
+    };
+    expect(buildJobSpec(two).views.map((v) => v.name)).toEqual(["valued_trades", "priced_trades"]);
+    expect(buildJobSpec({ ...pipeline, views: undefined }).views).toEqual([]);
+  });
+
+  test("refuses a view that would shadow another name the SQL reads, a reserved word, or a file outside the SQL directory", () => {
+    const view = (name: string, sqlFile = "v.sql"): PipelineConfig => ({ ...pipeline, views: [{ name, sqlFile }] });
+    const shadow = (name: string) =>
+      `pipeline "finance-risk" view "${name}": the name is already a dataset, reference, earlier view or run_parameters; give the view its own name`;
+    for (const name of ["trades", "accounts", "run_parameters"]) expect(() => buildJobSpec(view(name))).toThrow(shadow(name));
+    const twice: PipelineConfig = {
+      ...pipeline,
+      views: [
+        { name: "valued_trades", sqlFile: "a.sql" },
+        { name: "valued_trades", sqlFile: "b.sql" },
+      ],
+    };
+    expect(() => buildJobSpec(twice)).toThrow(shadow("valued_trades"));
+    expect(() => buildJobSpec(view("select"))).toThrow('pipeline "finance-risk" view name: "select" is a reserved SQL word');
+    expect(() => buildJobSpec(view("valued", "../valued.sql"))).toThrow(
+      'pipeline "finance-risk" view "valued": sqlFile "../valued.sql" must be a file name like valued.sql',
+    );
+  });
+
   test("compiles validation for every dataset into one structure query and one record query", () => {
     const { validation } = buildJobSpec(pipeline);
     expect([validation.filesTable, validation.columnsTable, validation.maxReported]).toEqual(["_etl_files", "_etl_columns", 20]);

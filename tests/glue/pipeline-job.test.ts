@@ -41,19 +41,22 @@ describe("glue/pipeline_job.py", () => {
     expect(result.stderr).toMatch(/\nOK\s*$/);
   });
 
-  test("accepts the spec buildJobSpec makes and finds the pipeline's SQL files by its names", () => {
+  test("accepts the spec buildJobSpec makes and finds the pipeline's view and output SQL files by their names", () => {
     const spec = buildJobSpec(financeRiskPipeline({ referenceBucket: "reference-bucket" }));
     const loaded = withJob(
       [
         "spec = job.check_spec(data)",
         "read = lambda uri: open(uri.replace('s3://artifacts/sql/', 'glue/sql/finance-risk/')).read()",
+        "views = job.load_view_sql_files(spec, 's3://artifacts/sql/', read)",
         "statements = job.load_sql_files(spec, 's3://artifacts/sql/', read)",
         "conf, hadoop = job.spark_settings(spec)",
-        "print(json.dumps({'outputs': sorted(statements), 'conf': conf, 'hadoop': hadoop, 'starts': {k: v[:6] for k, v in statements.items()}}))",
+        "print(json.dumps({'views': list(views), 'outputs': sorted(statements), 'conf': conf, 'hadoop': hadoop, 'reads': {k: 'valued_trades' in v for k, v in statements.items()}}))",
       ].join("\n"),
       JSON.parse(JSON.stringify(spec)),
-    ) as { outputs: string[]; conf: Record<string, string>; hadoop: Record<string, string> };
+    ) as { views: string[]; outputs: string[]; conf: Record<string, string>; hadoop: Record<string, string>; reads: Record<string, boolean> };
+    expect(loaded.views).toEqual(["valued_trades"]);
     expect(loaded.outputs).toEqual(["trade_exceptions", "trade_exposures"]);
+    expect(loaded.reads).toEqual({ trade_exceptions: true, trade_exposures: true });
     expect(loaded.conf).toEqual(spec.spark.conf);
     expect(loaded.hadoop).toEqual({ "mapreduce.fileoutputcommitter.marksuccessfuljobs": "false" });
   });
