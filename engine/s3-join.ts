@@ -76,6 +76,24 @@ export async function listObjects(s3: S3, bucket: string, prefix: string): Promi
   return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
+interface Transfer {
+  readonly bucket: string;
+  readonly key: string;
+  readonly path: string;
+}
+
+/** Object transfers in flight at once: S3 serves many parallel requests; a day has few, large files. */
+const TRANSFER_CONCURRENCY = 8;
+
+/** Runs `work` on every item, at most TRANSFER_CONCURRENCY at a time; rejects with the first failure. */
+async function inParallel<T>(items: readonly T[], work: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(TRANSFER_CONCURRENCY, items.length) }, worker));
+}
+
 async function download(s3: S3, bucket: string, key: string, path: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -100,17 +118,14 @@ export async function runJoinOnS3(s3: S3, job: S3JoinJob, run: S3JoinRun): Promi
   try {
     const inputs: Record<string, LocalInputFile[]> = {};
     const missing: Violation[] = [];
+    const transfers: Transfer[] = [];
     for (const dataset of job.spec.datasets) {
       const prefix = `${job.landing.prefix}${dataset.name}/run_date=${run.runDate}/`;
       const objects = (await listObjects(s3, job.landing.bucket, prefix)).filter((o) => isDataObject(o.key));
       if (objects.length === 0 && !dataset.allowEmpty)
         missing.push({ dataset: dataset.name, key: prefix, problem: "no data file arrived for the day (only markers or nothing)" });
-      inputs[dataset.name] = [];
-      for (const o of objects) {
-        const path = join(work, "landing", o.key);
-        await download(s3, job.landing.bucket, o.key, path);
-        inputs[dataset.name].push({ key: o.key, path, bytes: o.size });
-      }
+      inputs[dataset.name] = objects.map((o) => ({ key: o.key, path: join(work, "landing", o.key), bytes: o.size }));
+      transfers.push(...inputs[dataset.name].map((f) => ({ bucket: job.landing.bucket, key: f.key, path: f.path })));
     }
     if (missing.length > 0) throw new InputValidationError(missing, missing.length);
 
@@ -121,14 +136,16 @@ export async function runJoinOnS3(s3: S3, job: S3JoinJob, run: S3JoinRun): Promi
       checkPrefix(location, `reference "${reference.name}"`);
       const objects = (await listObjects(s3, location.bucket, location.prefix)).filter((o) => isDataObject(o.key));
       if (objects.length === 0) throw new Error(`reference "${reference.name}": no data objects under s3://${location.bucket}/${location.prefix}`);
-      references[reference.name] = [];
-      for (const o of objects) {
-        // Relative paths are kept so that hive-style partition folders (key=value/) still read as columns.
-        const path = join(work, "references", reference.name, o.key.slice(location.prefix.length));
-        await download(s3, location.bucket, o.key, path);
-        references[reference.name].push(path);
-      }
+      // Relative paths are kept so that hive-style partition folders (key=value/) still read as columns.
+      const files = objects.map((o) => ({
+        bucket: location.bucket,
+        key: o.key,
+        path: join(work, "references", reference.name, o.key.slice(location.prefix.length)),
+      }));
+      references[reference.name] = files.map((f) => f.path);
+      transfers.push(...files);
     }
+    await inParallel(transfers, (t) => download(s3, t.bucket, t.key, t.path));
 
     const outputDir = join(work, "out");
     const local = await runJoinLocal({
@@ -153,22 +170,19 @@ async function publish(s3: S3, job: S3JoinJob, runDate: RunDate, local: Manifest
   const { bucket } = job.results;
   const partitionOf = (output: string) => `${job.results.prefix}${output}/run_date=${runDate}/`;
   // Readers take _SUCCESS as "complete": it goes first, so nobody reads a half-replaced partition.
-  for (const output of local.outputs) {
-    for (const name of [MARKER_FILE, MANIFEST_FILE]) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: `${partitionOf(output.name)}${name}` }));
-  }
-  const outputs = [];
-  for (const output of local.outputs) {
-    const keys: string[] = [];
-    for (const relative of output.keys ?? []) {
-      const key = `${job.results.prefix}${relative}`;
-      await upload(s3, bucket, key, join(outputDir, relative), "application/vnd.apache.parquet");
-      keys.push(key);
-    }
-    const fresh = new Set(keys);
-    for (const stale of await listObjects(s3, bucket, partitionOf(output.name))) {
-      if (!fresh.has(stale.key)) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: stale.key }));
-    }
-    outputs.push({ ...output, keys });
+  await inParallel(
+    local.outputs.flatMap((output) => [MARKER_FILE, MANIFEST_FILE].map((name) => `${partitionOf(output.name)}${name}`)),
+    (key) => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })),
+  );
+  const outputs = local.outputs.map((output) => ({ ...output, keys: (output.keys ?? []).map((relative) => `${job.results.prefix}${relative}`) }));
+  await inParallel(
+    outputs.flatMap((output) => output.keys),
+    (key) => upload(s3, bucket, key, join(outputDir, key.slice(job.results.prefix.length)), "application/vnd.apache.parquet"),
+  );
+  for (const output of outputs) {
+    const fresh = new Set(output.keys);
+    const stale = (await listObjects(s3, bucket, partitionOf(output.name))).filter((o) => !fresh.has(o.key));
+    await inParallel(stale, (o) => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: o.key })));
   }
   const manifest: Manifest = { ...local, outputs };
   const body = `${JSON.stringify(manifest, null, 2)}\n`;
