@@ -1,7 +1,7 @@
 /**
  * The local runtime's command line.
  *   npm start [-- --date YYYY-MM-DD] [--trades N] [--seed N] [--scenario happy|missing-dataset|bad-input|join-failure]
- *   npm run local -- up [--port N] [--data-dir D] [--deadline-seconds N]
+ *   npm run local -- up [--port N] [--data-dir D] [--deadline-seconds N] [--local-dir D]
  */
 import "./polyfills";
 
@@ -16,6 +16,7 @@ import { isRunDate } from "../lambdas/shared/dates";
 import { runDaily, SCENARIOS, type Scenario } from "./daily-run";
 import { seedLocalReferences } from "./references";
 import { LOCAL_DIR, startLocalStack } from "./runtime";
+import { type LocalServicesDescription, localStateMachines, serveStepFunctions } from "./sfn-http";
 
 class UsageError extends Error {}
 
@@ -48,18 +49,21 @@ async function start(args: string[]): Promise<number> {
 async function up(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { port: { type: "string" }, "data-dir": { type: "string" }, "deadline-seconds": { type: "string" } },
+    options: { port: { type: "string" }, "data-dir": { type: "string" }, "deadline-seconds": { type: "string" }, "local-dir": { type: "string" } },
     strict: true,
   });
   const port = wholeNumber(values.port, "--port", 0);
   const deadlineSeconds = wholeNumber(values["deadline-seconds"], "--deadline-seconds", 1);
   const dataDir = values["data-dir"] === undefined ? undefined : resolve(values["data-dir"]);
-  const stackFile = join(LOCAL_DIR, "stack.json");
+  // --local-dir lets a test run its own stack beside a developer's (or another test's) .local/.
+  const localDir = values["local-dir"] === undefined ? LOCAL_DIR : resolve(values["local-dir"]);
+  const stackFile = join(localDir, "stack.json");
+  const servicesFile = join(localDir, "services.json");
   const stack = await startLocalStack({
     port,
     dataDir,
     deadlineSeconds,
-    outboxPath: join(LOCAL_DIR, "outbox.jsonl"),
+    outboxPath: join(localDir, "outbox.jsonl"),
     onExecution: (e) => process.stdout.write(`execution ${e.name}: ${e.status}${e.error ? ` (${e.error})` : ""}\n`),
     onState: (e) => {
       if (e.phase === "entered") process.stdout.write(`  ${e.executionName}: ${e.state}\n`);
@@ -70,7 +74,21 @@ async function up(args: string[]): Promise<number> {
   const description = stack.describe();
   mkdirSync(dirname(stackFile), { recursive: true });
   writeFileSync(stackFile, `${JSON.stringify({ ...description, outbox: relativeToRepo(description.outbox) }, null, 2)}\n`);
-  process.stdout.write(`Local stack ready: S3 at ${description.s3.endpoint}; wrote ${relativeToRepo(stackFile)}. Ctrl-C stops it.\n`);
+  // Step Functions over HTTP for the scripts' --local mode; stack.json keeps its documented shape, so its endpoint goes beside it.
+  const stepFunctions = await serveStepFunctions(stack.sfn, { stateMachines: localStateMachines(stack) });
+  const services: LocalServicesDescription = {
+    environment: stack.config.environment,
+    region: stack.config.region,
+    stepFunctions: { endpoint: stepFunctions.endpoint, region: stack.config.region },
+    stateMachines: Object.fromEntries(Object.entries(stack.config.pipelines).map(([name, p]) => [name, p.stateMachineArn])),
+    buckets: { landing: stack.config.landingBucket, results: stack.config.resultsBucket, artifacts: stack.config.controlBucket },
+    alertTopicArn: stack.config.alertTopicArn,
+    outbox: relativeToRepo(description.outbox),
+  };
+  writeFileSync(servicesFile, `${JSON.stringify(services, null, 2)}\n`);
+  process.stdout.write(
+    `Local stack ready: S3 at ${description.s3.endpoint}, Step Functions at ${stepFunctions.endpoint}; wrote ${relativeToRepo(stackFile)} and ${relativeToRepo(servicesFile)}. Ctrl-C stops it.\n`,
+  );
 
   await new Promise<void>((resolveStop) => {
     const stop = (signal: string) => {
@@ -80,8 +98,10 @@ async function up(args: string[]): Promise<number> {
     process.once("SIGINT", () => stop("SIGINT"));
     process.once("SIGTERM", () => stop("SIGTERM"));
   });
+  await stepFunctions.stop();
   await stack.stop();
   rmSync(stackFile, { force: true });
+  rmSync(servicesFile, { force: true });
   return 0;
 }
 
