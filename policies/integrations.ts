@@ -1,43 +1,15 @@
+import { type ActionEntry, actionsOf } from "./actions";
 import type { PolicyStatement } from "./types";
 
 /**
- * What a state machine's role must be allowed to do for each service integration it uses, with
- * the AWS page each list comes from. Statements are always scoped to the exact resource ARNs the
- * definition references (see `integrationStatements`).
+ * What a state machine's role must be allowed to do for each service integration it uses: the
+ * `integration/` entries of the one action map (actions.ts), with the AWS page each comes from.
+ * Statements are always scoped to the exact resource ARNs the definition references (see
+ * `integrationStatements`).
  */
-export interface IntegrationPermissions {
-  /** Statement id the grants of this integration are merged under. */
-  readonly sid: string;
-  readonly actions: readonly string[];
-  /** The AWS documentation page the actions come from. */
-  readonly source: string;
-}
+export type IntegrationPermissions = ActionEntry;
 
-export const INTEGRATION_PERMISSIONS = {
-  /** lambda:invoke and lambda:invoke.waitForTaskToken need the same action. */
-  "lambda:invoke": {
-    sid: "InvokePipelineFunctions",
-    actions: ["lambda:InvokeFunction"],
-    source: "https://docs.aws.amazon.com/step-functions/latest/dg/lambda-iam.html",
-  },
-  /** The .sync pattern polls the job run and stops it when the task times out or the execution is stopped. */
-  "glue:startJobRun.sync": {
-    sid: "RunJoinJob",
-    actions: ["glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun"],
-    source: "https://docs.aws.amazon.com/step-functions/latest/dg/glue-iam.html",
-  },
-  "sns:publish": {
-    sid: "PublishAlerts",
-    actions: ["sns:Publish"],
-    source: "https://docs.aws.amazon.com/step-functions/latest/dg/sns-iam.html",
-  },
-  /** Publishing to a topic encrypted with a customer managed key needs the key too. */
-  "kms:encryptedTopic": {
-    sid: "EncryptAlerts",
-    actions: ["kms:GenerateDataKey*", "kms:Decrypt"],
-    source: "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#sns-what-permissions-for-sse",
-  },
-} as const satisfies Readonly<Record<string, IntegrationPermissions>>;
+export const INTEGRATION_PERMISSIONS = actionsOf("integration");
 
 export type Integration = keyof typeof INTEGRATION_PERMISSIONS;
 

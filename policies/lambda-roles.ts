@@ -7,72 +7,19 @@
  *   control  control/wait-tokens/<pipeline>/* (wait registrations, in the artifacts bucket)
  */
 import { stateMachineArnFromName } from "../lambdas/shared/runtime-config";
+import { type ActionEntry, actionsOf, anyResourceStatement } from "./actions";
 import type { PolicyCondition, PolicyStatement } from "./types";
 
 /** The IAM actions behind one SDK call (or one side effect of a call), and where AWS documents them. */
-export interface CallPermissions {
-  /** Statement id the grants of this call are merged under. */
-  readonly sid: string;
-  readonly actions: readonly string[];
-  readonly source: string;
-  readonly conditions?: readonly PolicyCondition[];
-}
+export type CallPermissions = ActionEntry;
 
-const S3_AUTH = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html";
-const SFN_AUTH = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html";
-
-export const SDK_CALL_PERMISSIONS = {
-  /** HeadObject is authorized as s3:GetObject. */
-  "S3.HeadObject": { sid: "ReadObjects", actions: ["s3:GetObject"], source: "https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html" },
-  "S3.GetObject": { sid: "ReadObjects", actions: ["s3:GetObject"], source: "https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html" },
-  "S3.PutObject": { sid: "WriteObjects", actions: ["s3:PutObject"], source: "https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html" },
-  "S3.ListObjectsV2": { sid: "ListBuckets", actions: ["s3:ListBucket"], source: "https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html" },
-  /**
-   * HeadObject/GetObject of a key that does not exist answer 404 only when the caller may list the
-   * bucket, and 403 otherwise; the cores tell "not arrived yet" from "denied" by that status. The
-   * check carries no s3:prefix, so this grant is on the bucket ARN without a prefix condition.
-   */
-  "S3.MissingKeyIs404": { sid: "ListBuckets", actions: ["s3:ListBucket"], source: "https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html" },
-  /** Reading an SSE-KMS object decrypts its data key. */
-  "KMS.ReadEncryptedObject": {
-    sid: "UseDataKey",
-    actions: ["kms:Decrypt"],
-    source: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#require-sse-kms",
-  },
-  /** Writing an SSE-KMS object generates a data key. */
-  "KMS.WriteEncryptedObject": {
-    sid: "UseDataKey",
-    actions: ["kms:GenerateDataKey"],
-    source: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#require-sse-kms",
-  },
-  "SFN.StartExecution": { sid: "StartDailyExecutions", actions: ["states:StartExecution"], source: SFN_AUTH },
-  "SFN.SendTaskSuccess": { sid: "ReleaseWaits", actions: ["states:SendTaskSuccess"], source: SFN_AUTH },
-  "SFN.GetExecutionHistory": { sid: "ReadExecutionHistory", actions: ["states:GetExecutionHistory"], source: SFN_AUTH },
-  "SNS.Publish": { sid: "PublishAlerts", actions: ["sns:Publish"], source: "https://docs.aws.amazon.com/sns/latest/api/API_Publish.html" },
-  /** Publishing to a topic encrypted with a customer managed key. */
-  "KMS.PublishToEncryptedTopic": {
-    sid: "EncryptAlerts",
-    actions: ["kms:GenerateDataKey*", "kms:Decrypt"],
-    source: "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#sns-what-permissions-for-sse",
-  },
-  /** The function's own log group is created by the stack, so only streams and events are granted (not logs:CreateLogGroup). */
-  "Logs.WriteFunctionLogs": {
-    sid: "WriteOwnLogs",
-    actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
-    source: "https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html",
-  },
-  /** Active tracing. X-Ray has no resource-level permissions for these actions, so they are granted on "*" (the documented exception). */
-  "XRay.WriteTraces": {
-    sid: "WriteTraces",
-    actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-    source: "https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html#services-xray-permissions",
-  },
-} as const satisfies Readonly<Record<string, CallPermissions>>;
+/** The `lambda/` entries of the one action map (actions.ts), keyed by SDK call. */
+export const SDK_CALL_PERMISSIONS = actionsOf("lambda");
 
 export type SdkCall = keyof typeof SDK_CALL_PERMISSIONS;
 
 /** The S3 actions' resource types (object vs bucket ARNs) are listed here. */
-export const S3_RESOURCE_TYPES_SOURCE = S3_AUTH;
+export const S3_RESOURCE_TYPES_SOURCE = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html";
 
 /** The Lambda functions of the data path; each lives in lambdas/<name>/handler.ts. */
 export const PIPELINE_FUNCTIONS = ["on-upload", "await-datasets", "check-run-input", "verify-output", "summarize-failure"] as const;
@@ -201,6 +148,5 @@ export function lambdaRoleStatements(fn: PipelineFunction, targets: LambdaRoleTa
     [...functionGrants(fn, targets), { call: "Logs.WriteFunctionLogs", resources: [`${targets.logGroupArn}:*`] }],
     SDK_CALL_PERMISSIONS as Readonly<Record<SdkCall, CallPermissions>>,
   );
-  const xray = SDK_CALL_PERMISSIONS["XRay.WriteTraces"];
-  return [...statements, { sid: xray.sid, effect: "Allow", actions: [...xray.actions], resources: ["*"] }];
+  return [...statements, anyResourceStatement("lambda/XRay.WriteTraces")];
 }

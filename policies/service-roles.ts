@@ -4,43 +4,15 @@
  * the AWS page it comes from; resources are exact ARNs or documented prefixes, and the few actions
  * AWS only authorizes on "*" say so where they are granted.
  */
-import { type CallPermissions, mergeGrants } from "./lambda-roles";
+import { ACTIONS, actionsOf, anyResourceStatement } from "./actions";
+import { mergeGrants } from "./lambda-roles";
 import type { PolicyStatement } from "./types";
 
-export const GLUE_JOB_PERMISSIONS = {
-  /** Spark reads data files (GetObject) and probes paths (HeadObject, authorized as GetObject). */
-  readObjects: { sid: "ReadInputs", actions: ["s3:GetObject"], source: "https://docs.aws.amazon.com/glue/latest/dg/create-an-iam-role.html" },
-  /**
-   * Spark's S3 file system lists prefixes and probes "directories" with HEAD requests that answer 403
-   * instead of 404 without s3:ListBucket; those probes carry no s3:prefix, so the grant is on the
-   * exact bucket ARNs without a prefix condition (listing names, never reading data).
-   */
-  listBuckets: { sid: "ListBuckets", actions: ["s3:ListBucket"], source: "https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html" },
-  /** The partition is replaced as a whole: write, then delete the files of the previous run; multipart uploads are aborted on failure. */
-  writeObjects: {
-    sid: "WriteOutputs",
-    actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
-    source: "https://docs.aws.amazon.com/glue/latest/dg/create-an-iam-role.html",
-  },
-  /** Data in the buckets and the job's logs and bookmarks are encrypted with the environment's key (security configuration). */
-  useDataKey: {
-    sid: "UseDataKey",
-    actions: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
-    source: "https://docs.aws.amazon.com/glue/latest/dg/encryption-security-configuration.html",
-  },
-  /** Glue writes the job's logs to /aws-glue/* log groups it creates, associating the security configuration's key with them. */
-  writeLogs: {
-    sid: "WriteJobLogs",
-    actions: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"],
-    source: "https://docs.aws.amazon.com/glue/latest/dg/encryption-security-configuration.html",
-  },
-} as const satisfies Readonly<Record<string, CallPermissions>>;
+/** The `glueJob/` entries of the one action map (actions.ts). */
+export const GLUE_JOB_PERMISSIONS = actionsOf("glueJob");
 
-/**
- * cloudwatch:PutMetricData has no resource-level permissions, so it is granted on "*" and narrowed
- * with the cloudwatch:namespace condition to the namespace Glue publishes job metrics in.
- */
-export const GLUE_METRICS_SOURCE = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html";
+/** Where the metrics grant's "*" resource is documented (see ACTIONS["glueJob/publishMetrics"]). */
+export const GLUE_METRICS_SOURCE = ACTIONS["glueJob/publishMetrics"].anyResource.source;
 
 export interface GlueJobRoleTargets {
   readonly region: string;
@@ -80,45 +52,14 @@ export function glueJobRoleStatements(t: GlueJobRoleTargets): PolicyStatement[] 
     ],
     GLUE_JOB_PERMISSIONS,
   );
-  return [
-    ...statements,
-    {
-      sid: "PublishJobMetrics",
-      effect: "Allow",
-      actions: ["cloudwatch:PutMetricData"],
-      resources: ["*"],
-      conditions: [{ test: "StringEquals", variable: "cloudwatch:namespace", values: ["Glue"] }],
-    },
-  ];
+  return [...statements, anyResourceStatement("glueJob/publishMetrics")];
 }
 
-/**
- * Vended logs delivery: these logs actions are authorized only on "*" — the documented exception in
- * https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html#cloudwatch-iam-policy
- */
-export const STATE_MACHINE_LOGGING_STATEMENT: PolicyStatement = {
-  sid: "DeliverExecutionLogs",
-  effect: "Allow",
-  actions: [
-    "logs:CreateLogDelivery",
-    "logs:GetLogDelivery",
-    "logs:UpdateLogDelivery",
-    "logs:DeleteLogDelivery",
-    "logs:ListLogDeliveries",
-    "logs:PutResourcePolicy",
-    "logs:DescribeResourcePolicies",
-    "logs:DescribeLogGroups",
-  ],
-  resources: ["*"],
-};
+/** Vended logs delivery: authorized only on "*" (the documented exception of ACTIONS["stateMachine/deliverLogs"]). */
+export const STATE_MACHINE_LOGGING_STATEMENT: PolicyStatement = anyResourceStatement("stateMachine/deliverLogs");
 
-/** X-Ray tracing: no resource-level permissions, the documented exception in https://docs.aws.amazon.com/step-functions/latest/dg/xray-iam.html */
-export const STATE_MACHINE_TRACING_STATEMENT: PolicyStatement = {
-  sid: "WriteTraces",
-  effect: "Allow",
-  actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"],
-  resources: ["*"],
-};
+/** X-Ray tracing: no resource-level permissions (the documented exception of ACTIONS["stateMachine/writeTraces"]). */
+export const STATE_MACHINE_TRACING_STATEMENT: PolicyStatement = anyResourceStatement("stateMachine/writeTraces");
 
 /** Statements the state machine role needs besides its integrations' statements. */
 export const STATE_MACHINE_SERVICE_STATEMENTS: readonly PolicyStatement[] = [STATE_MACHINE_LOGGING_STATEMENT, STATE_MACHINE_TRACING_STATEMENT];
@@ -126,19 +67,8 @@ export const STATE_MACHINE_SERVICE_STATEMENTS: readonly PolicyStatement[] = [STA
 /** The sids whose "*" resource is the documented exception above; everything else in a state machine role is an exact ARN. */
 export const DOCUMENTED_WILDCARD_SIDS: readonly string[] = [STATE_MACHINE_LOGGING_STATEMENT.sid, STATE_MACHINE_TRACING_STATEMENT.sid];
 
-export const SCHEDULER_PERMISSIONS = {
-  invokeTarget: {
-    sid: "InvokeTarget",
-    actions: ["lambda:InvokeFunction"],
-    source: "https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role",
-  },
-  /** The schedule's dead-letter queue is written with the execution role. */
-  sendToDeadLetterQueue: {
-    sid: "SendToDeadLetterQueue",
-    actions: ["sqs:SendMessage"],
-    source: "https://docs.aws.amazon.com/scheduler/latest/UserGuide/configuring-schedule-dlq.html",
-  },
-} as const satisfies Readonly<Record<string, CallPermissions>>;
+/** The `scheduler/` entries of the one action map (actions.ts). */
+export const SCHEDULER_PERMISSIONS = actionsOf("scheduler");
 
 /** The daily schedule's role: invoke exactly the target function, and write to its own dead-letter queue. */
 export function schedulerRoleStatements(functionArn: string, deadLetterQueueArn: string): PolicyStatement[] {

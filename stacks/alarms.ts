@@ -1,6 +1,7 @@
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 import { CloudwatchMetricAlarm, type CloudwatchMetricAlarmConfig } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-function-event-invoke-config";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 import { Construct } from "constructs";
 import { markPipelineScope } from "./aspects";
@@ -185,6 +186,14 @@ export class Alarms extends Construct {
       rule: this.executionFailureRule.name,
       arn: props.summarizeFailureFunctionArn,
       retryPolicy: { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 10 },
+    });
+    // The rule's delivery ends once Lambda accepts the event; if the summarizer then fails (after
+    // Lambda's own retries), the event goes to the alert topic rather than being dropped (rule ETL-LAMBDA-001).
+    // https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
+    new LambdaFunctionEventInvokeConfig(this, "summarizer-failures-to-topic", {
+      functionName: props.summarizeFailureFunctionName,
+      maximumRetryAttempts: 2,
+      destinationConfig: { onFailure: { destination: props.alertTopicArn } },
     });
     new LambdaPermission(this, "allow-execution-failed-rule", {
       statementId: "AllowExecutionFailedRule",
