@@ -14,6 +14,7 @@ import { App } from "cdktf";
 import { projectConfig, validateConfig } from "../../config";
 import type { ProjectConfig } from "../../config/types";
 import { setupTerraform, terraformEnv } from "../../scripts/terraform";
+import { BootstrapStack, bootstrapStackIdFor } from "../../stacks/bootstrap-stack";
 import { PipelineStack, stackIdFor } from "../../stacks/pipeline-stack";
 
 const run = promisify(execFile);
@@ -59,7 +60,10 @@ export function synthesizeOffline(config: ProjectConfig = projectConfig): string
   const outdir = mkdtempSync(join(PLAN_CACHE_DIR, "synth-"));
   const app = new App({ outdir, stackTraces: false });
   const valid = validateConfig(config);
-  for (const environment of valid.environments) new PipelineStack(app, stackIdFor(environment), { project: valid.project, environment, offline: true });
+  for (const environment of valid.environments) {
+    new PipelineStack(app, stackIdFor(environment), { project: valid.project, environment, offline: true });
+    new BootstrapStack(app, bootstrapStackIdFor(environment), { project: valid.project, github: valid.github, environment, offline: true });
+  }
   app.synth();
   return outdir;
 }
@@ -115,7 +119,7 @@ async function planFresh(stackId: string): Promise<OfflinePlan> {
 }
 
 /**
- * The offline plan of one configured stack (`etl-dev`, `etl-prod`): synthesized with the offline
+ * The offline plan of one configured stack (`etl-dev`, `etl-prod`, `etl-bootstrap-dev`, ...): synthesized with the offline
  * provider, initialized from the mirror, validated and planned with fake credentials.
  */
 export function planStackOffline(stackId: string): Promise<OfflinePlan> {
