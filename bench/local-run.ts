@@ -77,7 +77,13 @@ async function directJoinSeconds(trades: number, runDate: string): Promise<numbe
   try {
     const pipeline = defaultEnvironment().pipelines.find((p) => p.name === "finance-risk");
     if (!pipeline) throw new Error("no finance-risk pipeline in the dev environment");
-    const day = generateDailyDatasets({ seed: 20261203, runDate, trades, ...LOCAL_REFERENCE_SIZES, exceptions: { UNKNOWN_ACCOUNT: 7, UNKNOWN_INSTRUMENT: 5, MISSING_PRICE: 4, MISSING_FX_RATE: 3 } });
+    const day = generateDailyDatasets({
+      seed: 20261203,
+      runDate,
+      trades,
+      ...LOCAL_REFERENCE_SIZES,
+      exceptions: { UNKNOWN_ACCOUNT: 7, UNKNOWN_INSTRUMENT: 5, MISSING_PRICE: 4, MISSING_FX_RATE: 3 },
+    });
     const files = await writeDailyDatasets(day, join(dir, "landing"));
     const references = await writeReferenceParquet(LOCAL_REFERENCE_SIZES, join(dir, "references"));
     const { seconds } = await timeAsync(() =>
