@@ -16,6 +16,7 @@ import { projectConfig } from "../config";
 import { RUNTIME_CONFIG_ENV } from "../lambdas/shared/contracts";
 import { buildRuntimeConfig } from "../lambdas/shared/runtime-config";
 import { PIPELINE_FUNCTIONS } from "../policies/lambda-roles";
+import { bootstrapStackIdFor } from "../stacks/bootstrap-stack";
 import { bundleLambda } from "../stacks/bundle";
 import { ResourceNames } from "../stacks/names";
 import { stackIdFor } from "../stacks/pipeline-stack";
@@ -112,7 +113,7 @@ function main(): void {
     "",
     "## Synth",
     "",
-    `All stacks (${projectConfig.environments.map(stackIdFor).join(", ")}) by \`tsx main.ts\` in a fresh process (what \`cdktf synth\` runs): TypeScript loading, config validation, esbuild bundling of the five Lambdas (once, shared by the stacks) and synth.`,
+    `All stacks (${projectConfig.environments.flatMap((e) => [stackIdFor(e), bootstrapStackIdFor(e)]).join(", ")}) by \`tsx main.ts\` in a fresh process (what \`cdktf synth\` runs): TypeScript loading, config validation, esbuild bundling of the five Lambdas (once, shared by the stacks) and synth.`,
     `Median ${median(synth.runsMs).toFixed(0)} ms over ${SYNTH_RUNS} runs (${synth.runsMs.map((ms) => ms.toFixed(0)).join(", ")} ms).`,
     "",
     "## Lambda bundles",
