@@ -40,6 +40,17 @@ const SNS_KMS = "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.ht
 const GLUE_ROLE = "https://docs.aws.amazon.com/glue/latest/dg/create-an-iam-role.html";
 const GLUE_SECURITY = "https://docs.aws.amazon.com/glue/latest/dg/encryption-security-configuration.html";
 
+/** Vended logs delivery: what a state machine with logging, and whoever creates one, needs (authorized only on "*"). */
+const LOG_DELIVERY_ACTIONS = [
+  "logs:CreateLogDelivery",
+  "logs:GetLogDelivery",
+  "logs:UpdateLogDelivery",
+  "logs:DeleteLogDelivery",
+  "logs:ListLogDeliveries",
+  "logs:PutResourcePolicy",
+  "logs:DescribeResourcePolicies",
+] as const;
+
 export const ACTIONS = {
   // --- State machine integrations (the Task states' Resource), scoped to the ARNs the state names.
   /** lambda:invoke and lambda:invoke.waitForTaskToken need the same action. */
@@ -62,16 +73,7 @@ export const ACTIONS = {
   // --- The state machine role besides its integrations.
   "stateMachine/deliverLogs": {
     sid: "DeliverExecutionLogs",
-    actions: [
-      "logs:CreateLogDelivery",
-      "logs:GetLogDelivery",
-      "logs:UpdateLogDelivery",
-      "logs:DeleteLogDelivery",
-      "logs:ListLogDeliveries",
-      "logs:PutResourcePolicy",
-      "logs:DescribeResourcePolicies",
-      "logs:DescribeLogGroups",
-    ],
+    actions: [...LOG_DELIVERY_ACTIONS, "logs:DescribeLogGroups"],
     source: "https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html#cloudwatch-iam-policy",
     anyResource: {
       why: "vended logs delivery is authorized only on *",
@@ -197,15 +199,7 @@ export const ACTIONS = {
   },
   "githubApply/stateMachineLogDelivery": {
     sid: "StateMachineLogDelivery",
-    actions: [
-      "logs:CreateLogDelivery",
-      "logs:GetLogDelivery",
-      "logs:UpdateLogDelivery",
-      "logs:DeleteLogDelivery",
-      "logs:ListLogDeliveries",
-      "logs:PutResourcePolicy",
-      "logs:DescribeResourcePolicies",
-    ],
+    actions: LOG_DELIVERY_ACTIONS,
     source: "https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html#cloudwatch-iam-policy",
     anyResource: {
       why: "the caller of CreateStateMachine with logging needs vended logs delivery, which is authorized only on *",

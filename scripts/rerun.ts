@@ -12,14 +12,11 @@ import { followExecution, stateMachineDefinition } from "./lib/follow";
 import { executionPath, stateMachineDiagramMarkdown } from "./lib/mermaid";
 import { executeRerun, findDayExecutions, planRerun, RERUN_MODES, type RerunMode } from "./lib/rerun";
 import { summarizeEndedExecution } from "./lib/summarize";
-import { awsTarget, DEFAULT_LOCAL_DIR, findPipeline, localTarget } from "./lib/target";
+import { findPipeline, openTarget, TARGET_FLAGS, type TargetChoice, targetChoice } from "./lib/target";
 
 const USAGE = "npm run rerun -- (--env dev|prod | --local [--local-dir D]) --pipeline P --date YYYY-MM-DD --mode redrive|restart [--timeout-minutes N]";
 
-export interface RerunArgs {
-  readonly local: boolean;
-  readonly localDir: string;
-  readonly env?: string;
+export interface RerunArgs extends TargetChoice {
   readonly pipeline: string;
   readonly runDate: string;
   readonly mode: RerunMode;
@@ -31,9 +28,7 @@ export function parseRerunArgs(argv: readonly string[]): RerunArgs {
   const v = parseFlags(
     argv,
     {
-      env: { type: "string" },
-      local: { type: "boolean" },
-      "local-dir": { type: "string" },
+      ...TARGET_FLAGS,
       pipeline: { type: "string" },
       date: { type: "string" },
       mode: { type: "string" },
@@ -42,23 +37,20 @@ export function parseRerunArgs(argv: readonly string[]): RerunArgs {
     },
     USAGE,
   );
-  const local = v.local === true;
-  if (!local && (v.env === undefined || v.env === "")) throw new InputError(`--env is required unless --local is given\nusage: ${USAGE}`);
+  const target = targetChoice(v, USAGE);
   return {
-    local,
-    localDir: v["local-dir"] ?? DEFAULT_LOCAL_DIR,
-    env: v.env,
+    ...target,
     pipeline: requireFlag(v.pipeline, "--pipeline", "a pipeline of config/environments.ts"),
     runDate: runDateFlag(v.date, "--date"),
     mode: choice(v.mode, "--mode", RERUN_MODES),
     timeoutMs: wholeNumberFlag(v["timeout-minutes"], "--timeout-minutes", 1, 360) * 60_000,
-    pollMs: wholeNumberFlag(v["poll-seconds"], "--poll-seconds", 1, local ? 1 : 15) * 1000,
+    pollMs: wholeNumberFlag(v["poll-seconds"], "--poll-seconds", 1, target.local ? 1 : 15) * 1000,
   };
 }
 
 async function main(): Promise<number> {
   const args = parseRerunArgs(process.argv.slice(2));
-  const target = args.local ? localTarget(args.localDir) : awsTarget(args.env as string);
+  const target = openTarget(args);
   const print = (line: string) => process.stdout.write(`${line}\n`);
   try {
     const { stateMachineArn } = findPipeline(target, args.pipeline);

@@ -8,18 +8,15 @@
  *   npx tsx scripts/smoke.ts --local [--local-dir .local] ...   (against `npm run local -- up`)
  */
 import { DAILY_DATASETS, type DailyDataset } from "../datagen";
-import { appendJobSummary, choice, InputError, parseFlags, runDateFlag, runScript, setOutputs, wholeNumberFlag } from "./lib/actions";
+import { appendJobSummary, choice, parseFlags, runDateFlag, runScript, setOutputs, wholeNumberFlag } from "./lib/actions";
 import { runSmoke, type SmokeInput, smokeJobSummary, VERIFY_MODES } from "./lib/smoke";
 import { runOrigin } from "./lib/summarize";
-import { awsTarget, DEFAULT_LOCAL_DIR, localTarget } from "./lib/target";
+import { openTarget, TARGET_FLAGS, type TargetChoice, targetChoice } from "./lib/target";
 
 const USAGE =
   "tsx scripts/smoke.ts (--env dev|prod | --local [--local-dir D]) [--pipeline P] [--trades N] [--seed N] [--verify exact|balance] [--withhold DATASET,...] [--date 9nnn-MM-DD] [--timeout-minutes N] [--poll-seconds N]";
 
-export interface SmokeArgs {
-  readonly local: boolean;
-  readonly localDir: string;
-  readonly env?: string;
+export interface SmokeArgs extends TargetChoice {
   readonly input: SmokeInput;
 }
 
@@ -27,9 +24,7 @@ export function parseSmokeArgs(argv: readonly string[], now: Date = new Date()):
   const v = parseFlags(
     argv,
     {
-      env: { type: "string" },
-      local: { type: "boolean" },
-      "local-dir": { type: "string" },
+      ...TARGET_FLAGS,
       pipeline: { type: "string" },
       date: { type: "string" },
       trades: { type: "string" },
@@ -41,17 +36,14 @@ export function parseSmokeArgs(argv: readonly string[], now: Date = new Date()):
     },
     USAGE,
   );
-  const local = v.local === true;
-  if (!local && (v.env === undefined || v.env === "")) throw new InputError(`--env is required unless --local is given\nusage: ${USAGE}`);
+  const target = targetChoice(v, USAGE);
   const withhold = (v.withhold ?? "")
     .split(",")
     .map((d) => d.trim())
     .filter((d) => d !== "")
     .map((d) => choice(d, "--withhold", DAILY_DATASETS) as DailyDataset);
   return {
-    local,
-    localDir: v["local-dir"] ?? DEFAULT_LOCAL_DIR,
-    env: v.env,
+    ...target,
     input: {
       pipeline: v.pipeline ?? "finance-risk",
       runDate: v.date === undefined || v.date === "" ? undefined : runDateFlag(v.date, "--date"),
@@ -61,14 +53,14 @@ export function parseSmokeArgs(argv: readonly string[], now: Date = new Date()):
       withhold,
       verify: choice(v.verify, "--verify", VERIFY_MODES, "exact"),
       timeoutMs: wholeNumberFlag(v["timeout-minutes"], "--timeout-minutes", 1, 120) * 60_000,
-      pollMs: wholeNumberFlag(v["poll-seconds"], "--poll-seconds", 1, local ? 1 : 10) * 1000,
+      pollMs: wholeNumberFlag(v["poll-seconds"], "--poll-seconds", 1, target.local ? 1 : 10) * 1000,
     },
   };
 }
 
 async function main(): Promise<number> {
   const args = parseSmokeArgs(process.argv.slice(2));
-  const target = args.local ? localTarget(args.localDir) : awsTarget(args.env as string);
+  const target = openTarget(args);
   try {
     const outcome = await runSmoke(target, args.input, {
       now: () => new Date(),

@@ -27,6 +27,7 @@ import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versionin
 import { Aspects, LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { EnvironmentConfig, GitHubConfig } from "../config/types";
+import { anyResourceStatement } from "../policies/actions";
 import { tlsOnlyBucketPolicy } from "../policies/resource-policies";
 import type { PolicyStatement } from "../policies/types";
 import { Guardrails } from "./aspects";
@@ -342,21 +343,8 @@ export function applyStatements(t: RoleTargets): PolicyStatement[] {
       ],
       m.logGroups,
     ),
-    // Step Functions logging: the caller of Create/UpdateStateMachine needs these, and they have no
-    // resource-level permissions. https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html#cloudwatch-iam-policy
-    grant(
-      "StateMachineLogDelivery",
-      [
-        "logs:CreateLogDelivery",
-        "logs:GetLogDelivery",
-        "logs:UpdateLogDelivery",
-        "logs:DeleteLogDelivery",
-        "logs:ListLogDeliveries",
-        "logs:PutResourcePolicy",
-        "logs:DescribeResourcePolicies",
-      ],
-      ["*"],
-    ),
+    // Step Functions logging: the caller of Create/UpdateStateMachine needs these, on "*" (policies/actions.ts says why).
+    anyResourceStatement("githubApply/stateMachineLogDelivery"),
     grant("ManageAlarms", ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource", "cloudwatch:UntagResource"], [m.alarms]),
     grant(
       "ManageRules",
@@ -395,17 +383,15 @@ export function applyStatements(t: RoleTargets): PolicyStatement[] {
     grant("ManageQueues", ["sqs:CreateQueue", "sqs:DeleteQueue", "sqs:SetQueueAttributes", "sqs:TagQueue", "sqs:UntagQueue"], [m.queues]),
     grant("ManageGlueJobs", ["glue:CreateJob", "glue:UpdateJob", "glue:DeleteJob", "glue:TagResource", "glue:UntagResource"], [m.glueJobs]),
     // No resource type in IAM for security configurations. https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsglue.html
-    grant("ManageGlueSecurityConfigurations", ["glue:CreateSecurityConfiguration", "glue:DeleteSecurityConfiguration"], ["*"]),
+    anyResourceStatement("githubApply/manageGlueSecurityConfigurations"),
     // CreateKey has no resource (the key does not exist yet): allowed only with this environment's tags.
-    grant(
-      "CreateKeys",
-      ["kms:CreateKey"],
-      ["*"],
-      [
+    {
+      ...anyResourceStatement("githubApply/createKeys"),
+      conditions: [
         { test: "StringEquals", variable: "aws:RequestTag/project", values: [t.project] },
         { test: "StringEquals", variable: "aws:RequestTag/environment", values: [t.environment] },
       ],
-    ),
+    },
     grant(
       "ManageKeys",
       [

@@ -273,19 +273,23 @@ export async function runSmoke(target: Target, input: SmokeInput, io: SmokeIo): 
 
   let observed: Record<string, number> | undefined;
   let summary: FailureNotification | undefined;
+  // What every summary of this run says about where it ran.
+  const run = {
+    environment: target.environment,
+    region: target.region,
+    consoleBaseUrl: target.consoleBaseUrl,
+    pipeline: pipeline.name,
+    runDate,
+    executionName,
+    executionArn,
+  };
   if (status === "SUCCEEDED") {
     const partitions = await Promise.all(pipeline.outputs.map((o) => readPartition(target, pipeline.name, o.name, runDate)));
     observed = observedRows(partitions);
     problems.push(...checkOutputs(partitions, expected, { pipeline: pipeline.name, runDate, executionName, verify: input.verify }));
     if (problems.length > 0) {
       summary = buildFailureSummary({
-        environment: target.environment,
-        region: target.region,
-        consoleBaseUrl: target.consoleBaseUrl,
-        pipeline: pipeline.name,
-        runDate,
-        executionName,
-        executionArn,
+        ...run,
         state: "smoke verification",
         error: "SmokeVerificationFailed",
         cause: problems.join("\n"),
@@ -297,13 +301,7 @@ export async function runSmoke(target: Target, input: SmokeInput, io: SmokeIo): 
     }
   } else if (followed !== undefined) {
     const ended = {
-      environment: target.environment,
-      region: target.region,
-      consoleBaseUrl: target.consoleBaseUrl,
-      pipeline: pipeline.name,
-      runDate,
-      executionName,
-      executionArn,
+      ...run,
       status: status as FailureStatus,
       startDate: followed.execution.startDate,
       stopDate: followed.execution.stopDate,
@@ -323,13 +321,7 @@ export async function runSmoke(target: Target, input: SmokeInput, io: SmokeIo): 
     problems.push(`execution ${executionName} ended ${status}: ${summary.subject}`);
   } else {
     summary = buildFailureSummary({
-      environment: target.environment,
-      region: target.region,
-      consoleBaseUrl: target.consoleBaseUrl,
-      pipeline: pipeline.name,
-      runDate,
-      executionName,
-      executionArn,
+      ...run,
       state: "smoke follow",
       error: "SmokeTimeout",
       cause: problems.join("\n"),

@@ -104,6 +104,28 @@ function readJson<T>(path: string, what: string): T {
   }
 }
 
+/** The flags every script takes to choose what it runs against: `--env E`, or `--local [--local-dir D]`. */
+export const TARGET_FLAGS = { env: { type: "string" }, local: { type: "boolean" }, "local-dir": { type: "string" } } as const;
+
+/** What the target flags chose. */
+export interface TargetChoice {
+  readonly local: boolean;
+  readonly localDir: string;
+  readonly env?: string;
+}
+
+/** Reads the target flags; `--env` is required unless `--local` is given. */
+export function targetChoice(values: { env?: string; local?: boolean; "local-dir"?: string }, usage: string): TargetChoice {
+  const local = values.local === true;
+  if (!local && (values.env === undefined || values.env === "")) throw new InputError(`--env is required unless --local is given\nusage: ${usage}`);
+  return { local, localDir: values["local-dir"] ?? DEFAULT_LOCAL_DIR, env: values.env };
+}
+
+/** The chosen target's clients: the local stack's, or AWS's for the environment. */
+export function openTarget(choice: TargetChoice): Target {
+  return choice.local ? localTarget(choice.localDir) : awsTarget(choice.env as string);
+}
+
 /** The local stack described by <localDir>/stack.json and <localDir>/services.json. */
 export function localTarget(localDir: string = DEFAULT_LOCAL_DIR): Target {
   const stack = readJson<StackJson>(join(localDir, "stack.json"), "stack.json holds the S3 endpoint");
