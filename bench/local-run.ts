@@ -24,8 +24,6 @@ import { LOCAL_REFERENCE_SIZES, seedLocalReferences } from "../local/references"
 import { defaultEnvironment, REPO_ROOT, startLocalStack } from "../local/runtime";
 import { ResourceNames } from "../stacks/names";
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-
 const { values } = parseArgs({ options: { trades: { type: "string" } } });
 const BIG = Number(values.trades ?? 1_000_000);
 const ROOT = resolve(__dirname, "..");

@@ -5,10 +5,6 @@
  */
 import "./polyfills";
 
-// The SDK warns on Node.js 20 about its future support window; the Lambdas run on nodejs22.x and
-// this CLI on either, so the warning says nothing the README does not.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";

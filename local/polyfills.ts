@@ -21,4 +21,9 @@ if (typeof promiseCtor.withResolvers !== "function") {
   };
 }
 
+// The AWS SDK warns on Node.js 20 about its support window (versions after January 2027 need 22).
+// The Lambdas run on nodejs22.x and the README says so; on a Node 20 laptop the warning is noise.
+// Set here, in the first module loaded, because some modules create SDK clients when imported.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 export {};
