@@ -12,7 +12,7 @@ import { isRunDate } from "../lambdas/shared/dates";
 import { runDaily, SCENARIOS, type Scenario } from "./daily-run";
 import { seedLocalReferences } from "./references";
 import { LOCAL_DIR, startLocalStack } from "./runtime";
-import { type LocalServicesDescription, localStateMachines, serveStepFunctions } from "./sfn-http";
+import { type LocalServicesDescription, serveStepFunctions } from "./sfn-http";
 
 class UsageError extends Error {}
 
@@ -71,7 +71,7 @@ async function up(args: string[]): Promise<number> {
   mkdirSync(dirname(stackFile), { recursive: true });
   writeFileSync(stackFile, `${JSON.stringify({ ...description, outbox: relativeToRepo(description.outbox) }, null, 2)}\n`);
   // Step Functions over HTTP for the scripts' --local mode; stack.json keeps its documented shape, so its endpoint goes beside it.
-  const stepFunctions = await serveStepFunctions(stack.sfn, { stateMachines: localStateMachines(stack) });
+  const stepFunctions = await serveStepFunctions(stack.sfn);
   const services: LocalServicesDescription = {
     environment: stack.config.environment,
     region: stack.config.region,

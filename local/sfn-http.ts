@@ -9,8 +9,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import {
   DescribeExecutionCommand,
+  DescribeStateMachineCommand,
   GetExecutionHistoryCommand,
   ListExecutionsCommand,
+  ListStateMachinesCommand,
   SendTaskFailureCommand,
   SendTaskHeartbeatCommand,
   SendTaskSuccessCommand,
@@ -18,25 +20,10 @@ import {
   StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import type { SfnPort } from "../lambdas/shared/ports";
-import { ResourceNames } from "../stacks/names";
-import { buildPipelineDefinition, renderDefinition } from "../stacks/orchestration/definition";
-import type { LocalStack } from "./runtime";
-
-/** A state machine the adapter describes itself (DescribeStateMachine, ListStateMachines): LocalStepFunctions keeps its definitions private. */
-export interface ServedStateMachine {
-  readonly arn: string;
-  readonly name: string;
-  /** The definition as deployed (JSON text). */
-  readonly definition: string;
-  readonly roleArn: string;
-  readonly creationDate: Date;
-}
 
 export interface SfnHttpOptions {
   /** Port on 127.0.0.1. Default: 0 (any free port). */
   readonly port?: number;
-  /** State machines answered by DescribeStateMachine and ListStateMachines. Default: none. */
-  readonly stateMachines?: readonly ServedStateMachine[];
 }
 
 export interface SfnHttpServer {
@@ -52,6 +39,8 @@ const FORWARDED: Readonly<Record<string, new (input: never) => unknown>> = {
   GetExecutionHistory: GetExecutionHistoryCommand,
   ListExecutions: ListExecutionsCommand,
   StopExecution: StopExecutionCommand,
+  DescribeStateMachine: DescribeStateMachineCommand,
+  ListStateMachines: ListStateMachinesCommand,
   SendTaskSuccess: SendTaskSuccessCommand,
   SendTaskFailure: SendTaskFailureCommand,
   SendTaskHeartbeat: SendTaskHeartbeatCommand,
@@ -101,39 +90,14 @@ function send(response: ServerResponse, status: number, body: unknown): void {
 
 /** Serves `sfn` (the LocalStepFunctions of a local stack, or any SfnPort) on 127.0.0.1. */
 export async function serveStepFunctions(sfn: SfnPort, options: SfnHttpOptions = {}): Promise<SfnHttpServer> {
-  const machines = options.stateMachines ?? [];
-
-  const describeStateMachine = (input: { stateMachineArn?: string }) => {
-    const machine = machines.find((m) => m.arn === input.stateMachineArn);
-    if (machine === undefined) {
-      throw new ServiceError(
-        "StateMachineDoesNotExist",
-        `State Machine Does Not Exist: '${input.stateMachineArn}' (local state machines: ${machines.map((m) => m.arn).join(", ") || "none"})`,
-      );
-    }
-    return {
-      stateMachineArn: machine.arn,
-      name: machine.name,
-      status: "ACTIVE",
-      definition: machine.definition,
-      roleArn: machine.roleArn,
-      type: "STANDARD",
-      creationDate: machine.creationDate,
-    };
-  };
-
   const operate = async (operation: string, input: Record<string, unknown>): Promise<unknown> => {
-    if (operation === "DescribeStateMachine") return describeStateMachine(input);
-    if (operation === "ListStateMachines") {
-      return { stateMachines: machines.map((m) => ({ stateMachineArn: m.arn, name: m.name, type: "STANDARD", creationDate: m.creationDate })) };
-    }
     const reason = UNSUPPORTED_REASONS[operation];
     if (reason !== undefined) throw new ServiceError("UnsupportedOperation", reason);
     const Command = FORWARDED[operation];
     if (Command === undefined) {
       throw new ServiceError(
         "UnknownOperationException",
-        `The local Step Functions service does not implement ${operation}; it implements ${[...Object.keys(FORWARDED), "DescribeStateMachine", "ListStateMachines"].join(", ")}`,
+        `The local Step Functions service does not implement ${operation}; it implements ${Object.keys(FORWARDED).join(", ")}`,
       );
     }
     return sfn.send(new Command(input as never) as Parameters<SfnPort["send"]>[0]);
@@ -203,39 +167,4 @@ export interface LocalServicesDescription {
   readonly alertTopicArn: string;
   /** The SNS outbox file (JSON lines) the scripts publish to with LocalSns. */
   readonly outbox: string;
-}
-
-/**
- * The local stack's state machines as DescribeStateMachine shows them. The definition comes from
- * `buildPipelineDefinition`, the function the stack renders its definition with, given the local
- * stack's names: the states and transitions are the deployed ones, at no second synth.
- */
-export function localStateMachines(stack: Pick<LocalStack, "environment" | "config">, creationDate: Date = new Date()): ServedStateMachine[] {
-  const env = stack.environment;
-  const names = new ResourceNames(env);
-  const fn = (name: string) => `arn:aws:lambda:${env.region}:${env.accountId}:function:${names.fn(name)}`;
-  return env.pipelines.map((pipeline) => {
-    const built = buildPipelineDefinition({
-      pipeline: pipeline.name,
-      functions: {
-        checkRunInput: fn("check-run-input"),
-        awaitDatasets: fn("await-datasets"),
-        verifyOutput: fn("verify-output"),
-        summarizeFailure: fn("summarize-failure"),
-      },
-      glueJobName: names.glueJob(pipeline.name),
-      glueJobArn: names.glueJobArn(pipeline.name),
-      alertTopicArn: stack.config.alertTopicArn,
-      alertKeyArn: `arn:aws:kms:${env.region}:${env.accountId}:alias/${names.named("alerts")}`,
-      deadlineSeconds: pipeline.deadlineSeconds,
-      joinTimeoutSeconds: pipeline.glue.timeoutMinutes * 60,
-    });
-    return {
-      arn: names.stateMachineArn(pipeline.name),
-      name: names.stateMachine(pipeline.name),
-      definition: renderDefinition(built.definition),
-      roleArn: `arn:aws:iam::${env.accountId}:role/${names.stateMachine(pipeline.name)}-sfn-role`,
-      creationDate,
-    };
-  });
 }

@@ -9,6 +9,8 @@ import { randomBytes } from "node:crypto";
 import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
+  DescribeStateMachineCommand,
+  type DescribeStateMachineCommandOutput,
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
   type ExecutionStatus,
@@ -20,6 +22,8 @@ import {
   InvalidToken,
   ListExecutionsCommand,
   type ListExecutionsCommandOutput,
+  ListStateMachinesCommand,
+  type ListStateMachinesCommandOutput,
   SendTaskFailureCommand,
   SendTaskHeartbeatCommand,
   SendTaskSuccessCommand,
@@ -90,6 +94,9 @@ interface LocalMachine {
   readonly arn: string;
   readonly roleArn: string;
   readonly definition: StateMachineDefinition;
+  /** The definition as given (what DescribeStateMachine shows: the deployed JSON). */
+  readonly definitionText: string;
+  readonly creationDate: Date;
   readonly runtime: StateMachine;
   readonly handlers: LocalTaskHandlers;
   readonly retryIntervalOverrides?: Readonly<Record<string, number | readonly number[]>>;
@@ -211,7 +218,8 @@ export class LocalStepFunctions {
     if (this.machines.has(arn)) throw new Error(`createStateMachine: a state machine named ${JSON.stringify(name)} already exists (${arn})`);
     // A JSON round trip, not structuredClone: under jest, structuredClone makes objects of another realm,
     // which aws-local-stepfunctions does not see as plain objects (nested Parameters templates stay unevaluated).
-    const parsed = forLocalRuntime(JSON.parse(typeof definition === "string" ? definition : JSON.stringify(definition)));
+    const definitionText = typeof definition === "string" ? definition : JSON.stringify(definition);
+    const parsed = forLocalRuntime(JSON.parse(definitionText));
     const { resources, timeouts } = taskIndex(parsed);
     const missing = Object.keys(resources).filter((state) => typeof handlers[state] !== "function");
     if (missing.length > 0) {
@@ -226,6 +234,8 @@ export class LocalStepFunctions {
       arn,
       roleArn: options.roleArn ?? `arn:aws:iam::${this.accountId}:role/${name}`,
       definition: parsed,
+      definitionText,
+      creationDate: new Date(),
       runtime,
       handlers,
       retryIntervalOverrides: options.retryIntervalOverrides,
@@ -254,9 +264,11 @@ export class LocalStepFunctions {
     if (command instanceof GetExecutionHistoryCommand) return this.getExecutionHistory(command.input);
     if (command instanceof ListExecutionsCommand) return this.listExecutionsCommand(command.input);
     if (command instanceof StopExecutionCommand) return this.stopExecution(command.input.executionArn, command.input.error, command.input.cause);
+    if (command instanceof DescribeStateMachineCommand) return this.describeStateMachine(command.input.stateMachineArn);
+    if (command instanceof ListStateMachinesCommand) return this.listStateMachines();
     const name = (command as { constructor?: { name?: string } } | null)?.constructor?.name ?? typeof command;
     throw new Error(
-      `LocalStepFunctions: ${name} is not supported locally; supported: StartExecution, SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat, DescribeExecution, GetExecutionHistory, ListExecutions, StopExecution`,
+      `LocalStepFunctions: ${name} is not supported locally; supported: StartExecution, SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat, DescribeExecution, GetExecutionHistory, ListExecutions, StopExecution, DescribeStateMachine, ListStateMachines`,
     );
   }
 
@@ -583,6 +595,36 @@ export class LocalStepFunctions {
       execution.abort?.();
     }
     return { stopDate: execution.stopDate ?? new Date(), $metadata: {} };
+  }
+
+  private describeStateMachine(arn: string | undefined): DescribeStateMachineCommandOutput {
+    const machine = arn === undefined ? undefined : this.machines.get(arn);
+    if (machine === undefined) {
+      throw sdkError(
+        StateMachineDoesNotExist,
+        `State Machine Does Not Exist: '${arn}' (local state machines: ${[...this.machines.keys()].join(", ") || "none"})`,
+      );
+    }
+    return {
+      stateMachineArn: machine.arn,
+      name: machine.name,
+      status: "ACTIVE",
+      definition: machine.definitionText,
+      roleArn: machine.roleArn,
+      type: "STANDARD",
+      creationDate: machine.creationDate,
+      $metadata: {},
+    };
+  }
+
+  private listStateMachines(): ListStateMachinesCommandOutput {
+    const stateMachines = [...this.machines.values()].map((m) => ({
+      stateMachineArn: m.arn,
+      name: m.name,
+      type: "STANDARD" as const,
+      creationDate: m.creationDate,
+    }));
+    return { stateMachines, $metadata: {} };
   }
 
   /** Every execution started here, newest first (like ListExecutions). */

@@ -1,9 +1,9 @@
 import {
+  DeleteStateMachineCommand,
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
   GetExecutionHistoryCommand,
   InvalidToken,
-  ListStateMachinesCommand,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
   StartExecutionCommand,
@@ -224,6 +224,8 @@ describe("LocalStepFunctions", () => {
   it("refuses a state machine with a Task state that has no handler, and commands it does not serve", async () => {
     const sfn = new LocalStepFunctions();
     expect(() => sfn.createStateMachine("broken", definition(5), { Wait: () => ({}) })).toThrow("no local handler for Task state(s) Replace");
-    await expect(sfn.send(new ListStateMachinesCommand({}) as never)).rejects.toThrow("ListStateMachinesCommand is not supported locally");
+    await expect(sfn.send(new DeleteStateMachineCommand({ stateMachineArn: "x" }) as never)).rejects.toThrow(
+      "DeleteStateMachineCommand is not supported locally",
+    );
   });
 });
