@@ -69,6 +69,21 @@ export class Alarms extends Construct {
       this.alarms.push(created);
       return created;
     };
+    // "At least one in five minutes": failures, errors and dead letters alarm on the first occurrence.
+    const onFirst = (
+      owner: Construct,
+      alarmId: string,
+      spec: Pick<AlarmSpec, "alarmName" | "alarmDescription" | "namespace" | "metricName" | "dimensions" | "tags"> & { statistic?: string },
+    ) =>
+      alarm(owner, alarmId, {
+        statistic: "Sum",
+        ...spec,
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: 1,
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+        treatMissingData: "notBreaching",
+      });
 
     for (const sm of props.stateMachines) {
       const scope = new Construct(this, sm.pipeline);
@@ -80,18 +95,12 @@ export class Alarms extends Construct {
         ["ExecutionsTimedOut", "timed out"],
         ["ExecutionsAborted", "was aborted"],
       ] as const) {
-        alarm(scope, metricName.toLowerCase(), {
+        onFirst(scope, metricName.toLowerCase(), {
           alarmName: `${sm.name}-${metricName.toLowerCase()}`,
           alarmDescription: `A ${sm.pipeline} execution ${what} (state machine ${sm.name}).`,
           namespace: "AWS/States",
           metricName,
           dimensions,
-          statistic: "Sum",
-          period: 300,
-          evaluationPeriods: 1,
-          threshold: 1,
-          comparisonOperator: "GreaterThanOrEqualToThreshold",
-          treatMissingData: "notBreaching",
           tags,
         });
       }
@@ -114,34 +123,23 @@ export class Alarms extends Construct {
     }
 
     for (const functionName of props.functionNames) {
-      alarm(this, `${functionName}-errors`, {
+      onFirst(this, `${functionName}-errors`, {
         alarmName: `${functionName}-errors`,
         alarmDescription: `The ${functionName} Lambda reported errors.`,
         namespace: "AWS/Lambda",
         metricName: "Errors",
         dimensions: { FunctionName: functionName },
-        statistic: "Sum",
-        period: 300,
-        evaluationPeriods: 1,
-        threshold: 1,
-        comparisonOperator: "GreaterThanOrEqualToThreshold",
-        treatMissingData: "notBreaching",
       });
     }
 
     for (const queueName of props.deadLetterQueueNames) {
-      alarm(this, `${queueName}-messages`, {
+      onFirst(this, `${queueName}-messages`, {
         alarmName: `${queueName}-messages-visible`,
         alarmDescription: `Events that could not be delivered are waiting in ${queueName}.`,
         namespace: "AWS/SQS",
         metricName: "ApproximateNumberOfMessagesVisible",
         dimensions: { QueueName: queueName },
         statistic: "Maximum",
-        period: 300,
-        evaluationPeriods: 1,
-        threshold: 1,
-        comparisonOperator: "GreaterThanOrEqualToThreshold",
-        treatMissingData: "notBreaching",
       });
     }
 
