@@ -16,23 +16,18 @@ import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-p
 import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import type { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
-import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
-import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
-import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
-import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
-import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { Aspects, LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { EnvironmentConfig, GitHubConfig } from "../config/types";
 import { anyResourceStatement } from "../policies/actions";
-import { tlsOnlyBucketPolicy } from "../policies/resource-policies";
 import type { PolicyStatement } from "../policies/types";
 import { Guardrails } from "./aspects";
 import { policyDocument } from "./iam";
 import { REQUIRED_TAGS } from "./pipeline-stack";
+import { environmentProvider } from "./provider";
+import { securedBucket } from "./secured-bucket";
 
 /** GitHub's OIDC issuer. https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services */
 export const GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com";
@@ -444,33 +439,14 @@ export class BootstrapStack extends TerraformStack {
     const env = props.environment;
     const names = bootstrapNames(env);
 
-    new AwsProvider(this, "aws", {
-      region: env.region,
-      defaultTags: [{ tags: { project: props.project, environment: env.name, "managed-by": "cdktf" } }],
-      ...(props.offline
-        ? { skipCredentialsValidation: true, skipRequestingAccountId: true, skipMetadataApiCheck: "true", skipRegionValidation: true }
-        : { allowedAccountIds: [env.accountId] }),
-    });
+    environmentProvider(this, props);
     // The bucket that would hold remote state is created here, so this stack's own state is local.
     new LocalBackend(this, { path: "terraform.tfstate" });
     Aspects.of(this).add(new Guardrails({ requiredTags: REQUIRED_TAGS }));
 
-    this.stateBucket = new S3Bucket(this, "state-bucket", { bucket: names.stateBucket, forceDestroy: false });
     // SSE-S3: the S3 backend's `encrypt = true` asks for it on every state write anyway.
-    new S3BucketServerSideEncryptionConfigurationA(this, "state-bucket-encryption", {
-      bucket: this.stateBucket.id,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-    });
-    const publicAccessBlock = new S3BucketPublicAccessBlock(this, "state-bucket-public-access-block", {
-      bucket: this.stateBucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    new S3BucketOwnershipControls(this, "state-bucket-ownership", { bucket: this.stateBucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } });
     // Versions are the way back from a broken state. https://developer.hashicorp.com/terraform/language/backend/s3
-    new S3BucketVersioningA(this, "state-bucket-versioning", { bucket: this.stateBucket.id, versioningConfiguration: { status: "Enabled" } });
+    this.stateBucket = securedBucket(this, "state-bucket", { name: names.stateBucket, versioned: true }).bucket;
     new S3BucketLifecycleConfiguration(this, "state-bucket-lifecycle", {
       bucket: this.stateBucket.id,
       rule: [
@@ -482,11 +458,6 @@ export class BootstrapStack extends TerraformStack {
           abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
         },
       ],
-    });
-    new S3BucketPolicy(this, "state-bucket-policy", {
-      bucket: this.stateBucket.id,
-      policy: policyDocument(this, "state-bucket-policy-document", tlsOnlyBucketPolicy(this.stateBucket.arn)).json,
-      dependsOn: [publicAccessBlock],
     });
 
     // AWS validates GitHub's certificate against its own trusted CAs, so no thumbprint is pinned.

@@ -1,5 +1,4 @@
 import { join, resolve } from "node:path";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Aspects, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import type { EnvironmentConfig, PipelineConfig } from "../config/types";
@@ -16,6 +15,7 @@ import { DailySchedule } from "./daily-schedule";
 import { JoinJob } from "./join-job";
 import { ResourceNames } from "./names";
 import { PipelineStateMachine } from "./orchestration/pipeline-state-machine";
+import { environmentProvider } from "./provider";
 import { Storage } from "./storage";
 import { Trigger } from "./trigger";
 
@@ -75,13 +75,7 @@ export class PipelineStack extends TerraformStack {
     const root = props.sourceRoot ?? REPO_ROOT;
     const logRetentionDays = env.logRetentionDays ?? 90;
 
-    new AwsProvider(this, "aws", {
-      region: env.region,
-      defaultTags: [{ tags: { project: props.project, environment: env.name, "managed-by": "cdktf" } }],
-      ...(props.offline
-        ? { skipCredentialsValidation: true, skipRequestingAccountId: true, skipMetadataApiCheck: "true", skipRegionValidation: true }
-        : { allowedAccountIds: [env.accountId] }),
-    });
+    environmentProvider(this, { project: props.project, environment: env, offline: props.offline });
     applyStateBackend(this, props.stateBackend ?? chooseStateBackend(env));
     Aspects.of(this).add(new Guardrails({ requiredTags: REQUIRED_TAGS }));
 

@@ -1,16 +1,12 @@
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import type { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration, type S3BucketLifecycleConfigurationRule } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
-import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
-import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
-import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
-import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
-import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { Construct } from "constructs";
-import { dataKeyPolicy, tlsOnlyBucketPolicy } from "../policies/resource-policies";
+import { dataKeyPolicy } from "../policies/resource-policies";
 import { policyDocument } from "./iam";
+import { securedBucket } from "./secured-bucket";
 
 export interface StorageProps {
   readonly accountId: string;
@@ -28,12 +24,6 @@ export interface StorageProps {
   readonly tempRetentionDays?: number;
   /** Days a wait registration (control/) is kept; a day's run is long over by then. Default: 35. */
   readonly controlRetentionDays?: number;
-}
-
-/** What one bucket is made of; tests and the Aspect look for every part. */
-interface EncryptedBucket {
-  readonly bucket: S3Bucket;
-  readonly publicAccessBlock: S3BucketPublicAccessBlock;
 }
 
 /**
@@ -60,9 +50,9 @@ export class Storage extends Construct {
     });
     new KmsAlias(this, "data-key-alias", { name: `alias/${props.namePrefix}-data`, targetKeyId: this.dataKey.keyId });
 
-    const landing = this.encryptedBucket("landing", props.landingBucketName, true);
-    const results = this.encryptedBucket("results", props.resultsBucketName, true);
-    const artifacts = this.encryptedBucket("artifacts", props.artifactsBucketName, false);
+    const landing = securedBucket(this, "landing", { name: props.landingBucketName, kmsKeyArn: this.dataKey.arn, versioned: true });
+    const results = securedBucket(this, "results", { name: props.resultsBucketName, kmsKeyArn: this.dataKey.arn, versioned: true });
+    const artifacts = securedBucket(this, "artifacts", { name: props.artifactsBucketName, kmsKeyArn: this.dataKey.arn, versioned: false });
     this.landingBucket = landing.bucket;
     this.resultsBucket = results.bucket;
     this.artifactsBucket = artifacts.bucket;
@@ -100,31 +90,5 @@ export class Storage extends Construct {
     // "Object Created" events reach EventBridge only when the bucket sends them there.
     // https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventBridge.html
     new S3BucketNotification(this, "landing-eventbridge", { bucket: this.landingBucket.id, eventbridge: true });
-  }
-
-  private encryptedBucket(id: string, name: string, versioned: boolean): EncryptedBucket {
-    const bucket = new S3Bucket(this, id, { bucket: name, forceDestroy: false });
-    new S3BucketServerSideEncryptionConfigurationA(this, `${id}-encryption`, {
-      bucket: bucket.id,
-      // The bucket key cuts KMS requests (and their cost) for the many objects of a Spark job.
-      // https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: this.dataKey.arn }, bucketKeyEnabled: true }],
-    });
-    const publicAccessBlock = new S3BucketPublicAccessBlock(this, `${id}-public-access-block`, {
-      bucket: bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    new S3BucketOwnershipControls(this, `${id}-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } });
-    new S3BucketPolicy(this, `${id}-policy`, {
-      bucket: bucket.id,
-      policy: policyDocument(this, `${id}-policy-document`, tlsOnlyBucketPolicy(bucket.arn)).json,
-      // S3 rejects a policy put while the public access block is being applied.
-      dependsOn: [publicAccessBlock],
-    });
-    if (versioned) new S3BucketVersioningA(this, `${id}-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } });
-    return { bucket, publicAccessBlock };
   }
 }
