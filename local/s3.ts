@@ -76,7 +76,11 @@ export interface LocalS3Options {
  * An S3 client for s3rver (or any S3-compatible endpoint). s3rver serves buckets path-style only and
  * does not know the checksums the SDK adds by default since 3.729, hence those two settings.
  */
-export function localS3Client(endpoint: string, region: string = LOCAL_S3_REGION, credentials = LOCAL_S3_CREDENTIALS): S3Client {
+export function localS3Client(
+  endpoint: string,
+  region: string = LOCAL_S3_REGION,
+  credentials: { readonly accessKeyId: string; readonly secretAccessKey: string } = LOCAL_S3_CREDENTIALS,
+): S3Client {
   return new S3Client({
     endpoint,
     region,

@@ -13,6 +13,7 @@ import { projectConfig, validateConfig } from "../../config";
 import type { EnvironmentConfig, PipelineConfig, ProjectConfig } from "../../config/types";
 import type { S3Port, SfnPort, SnsPort } from "../../lambdas/shared/ports";
 import { LocalSns } from "../../local/outbox";
+import { localS3Client } from "../../local/s3";
 import type { LocalServicesDescription } from "../../local/sfn-http";
 import { ResourceNames } from "../../stacks/names";
 import { InputError } from "./actions";
@@ -132,15 +133,7 @@ export function localTarget(localDir: string = DEFAULT_LOCAL_DIR): Target {
   const services = readJson<LocalServicesDescription>(join(localDir, "services.json"), "services.json holds the Step Functions endpoint");
   const env = findEnvironment(services.environment);
   // The local stack may run with a shorter deadline; the configured pipelines still say which datasets and outputs exist.
-  const s3 = new S3Client({
-    endpoint: stack.s3.endpoint,
-    region: stack.s3.region,
-    credentials: { accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey },
-    // s3rver serves path-style only and does not know the checksums the SDK adds by default.
-    forcePathStyle: true,
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-  });
+  const s3 = localS3Client(stack.s3.endpoint, stack.s3.region, { accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey });
   const sfn = new SFNClient({
     endpoint: services.stepFunctions.endpoint,
     region: services.stepFunctions.region,

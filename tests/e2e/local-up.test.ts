@@ -3,27 +3,17 @@
  * .local/stack.json read back, uploads with @aws-sdk/client-s3 only (no import of this project's
  * code), results and alerts checked through the S3 API and the outbox file.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { join } from "node:path";
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import { type LocalUp, ROOT, startLocalUp, stopLocalUp, waitFor } from "../helpers/local-up";
 
-const ROOT = resolve(__dirname, "../..");
 const STACK_FILE = join(ROOT, ".local", "stack.json");
 
-interface StackJson {
-  s3: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string };
-  pipelines: Record<string, { landing: string; references: Record<string, string>; outputs: Record<string, string>; deadlineSeconds: number }>;
-  outbox: string;
-}
-
-interface Running {
-  child: ChildProcess;
-  stack: StackJson;
-  s3: S3Client;
-  output: () => string;
+interface Running extends LocalUp {
   dataDir: string;
 }
 
@@ -33,50 +23,15 @@ function splitUri(uri: string): { bucket: string; prefix: string } {
   return { bucket: m[1] as string, prefix: m[2] as string };
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function startUp(extra: string[]): Promise<Running> {
   rmSync(STACK_FILE, { force: true });
   const dataDir = mkdtempSync(join(tmpdir(), "local-up-"));
-  const child = spawn(process.execPath, [join(ROOT, "node_modules/tsx/dist/cli.mjs"), "local/cli.ts", "up", "--port", "0", "--data-dir", dataDir, ...extra], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_OPTIONS: "--openssl-legacy-provider" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout?.on("data", (d) => {
-    output += String(d);
-  });
-  child.stderr?.on("data", (d) => {
-    output += String(d);
-  });
-  await waitFor("the local stack to be ready", () => (output.includes("Local stack ready") ? true : undefined), 90_000);
-  const stack = JSON.parse(readFileSync(STACK_FILE, "utf8")) as StackJson;
-  const s3 = new S3Client({
-    endpoint: stack.s3.endpoint,
-    region: stack.s3.region,
-    credentials: { accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey },
-    forcePathStyle: true,
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-  });
-  return { child, stack, s3, output: () => output, dataDir };
+  return { ...(await startLocalUp(["--data-dir", dataDir, ...extra], join(ROOT, ".local"))), dataDir };
 }
 
 async function stopUp(run: Running): Promise<void> {
-  run.s3.destroy();
   const port = Number(new URL(run.stack.s3.endpoint).port);
-  const exited = new Promise<number | null>((r) => run.child.once("exit", (code) => r(code)));
-  run.child.kill("SIGTERM");
-  expect(await exited).toBe(0);
+  expect(await stopLocalUp(run)).toBe(0);
   // The port is free again: we can listen on it.
   await new Promise<void>((ok, fail) => {
     const server = createServer();

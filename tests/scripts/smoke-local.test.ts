@@ -5,14 +5,13 @@
  * publishing its summary to the local outbox, when a dataset is withheld past the deadline; a
  * restart rerun then completes the day once the dataset has arrived.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { join } from "node:path";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { type LocalUp, ROOT, startLocalUp, stopLocalUp, TSX } from "../helpers/local-up";
 
-const ROOT = resolve(__dirname, "../..");
-const TSX = join(ROOT, "node_modules/tsx/dist/cli.mjs");
 const DEADLINE_SECONDS = 6;
 
 interface Ran {
@@ -22,16 +21,7 @@ interface Ran {
 }
 
 let dir: string;
-let up: ChildProcess;
-let upOutput = "";
-
-async function waitFor(what: string, probe: () => boolean, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}; output so far:\n${upOutput}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+let up: LocalUp;
 
 /** Runs a script like the workflow step does, with its own job summary file. */
 function script(name: string, args: string[]): Promise<Ran> {
@@ -62,38 +52,14 @@ function outbox(): { subject: string; message: string }[] {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "smoke-local-"));
-  up = spawn(
-    process.execPath,
-    [
-      TSX,
-      "local/cli.ts",
-      "up",
-      "--port",
-      "0",
-      "--data-dir",
-      join(dir, "data"),
-      "--local-dir",
-      join(dir, "local"),
-      "--deadline-seconds",
-      String(DEADLINE_SECONDS),
-    ],
-    { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: "--openssl-legacy-provider", CHECKPOINT_DISABLE: "1" }, stdio: ["ignore", "pipe", "pipe"] },
+  up = await startLocalUp(
+    ["--data-dir", join(dir, "data"), "--local-dir", join(dir, "local"), "--deadline-seconds", String(DEADLINE_SECONDS)],
+    join(dir, "local"),
   );
-  up.stdout?.on("data", (d) => {
-    upOutput += String(d);
-  });
-  up.stderr?.on("data", (d) => {
-    upOutput += String(d);
-  });
-  await waitFor("the local stack", () => upOutput.includes("Local stack ready"), 120_000);
 }, 150_000);
 
 afterAll(async () => {
-  if (up && up.exitCode === null) {
-    const exited = new Promise((r) => up.once("exit", r));
-    up.kill("SIGTERM");
-    await exited;
-  }
+  if (up) await stopLocalUp(up);
   // `up` removes what it wrote beside stack.json when it stops.
   expect(existsSync(join(dir, "local", "services.json"))).toBe(false);
   rmSync(dir, { recursive: true, force: true });
@@ -141,15 +107,8 @@ describe("smoke --local", () => {
     expect(redrive.code).toBe(1);
     expect(redrive.output).toContain("RedriveExecution is not supported by the local Step Functions service");
 
-    const stack = JSON.parse(readFileSync(join(dir, "local", "stack.json"), "utf8"));
-    const s3 = new S3Client({
-      endpoint: stack.s3.endpoint,
-      region: stack.s3.region,
-      credentials: { accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey },
-      forcePathStyle: true,
-      requestChecksumCalculation: "WHEN_REQUIRED",
-      responseChecksumValidation: "WHEN_REQUIRED",
-    });
+    const stack = up.stack;
+    const s3 = up.s3;
     const landing = /^s3:\/\/([^/]+)\//.exec(stack.pipelines["finance-risk"].landing)?.[1];
     const prefix = "incoming/finance-risk/fx_rates/run_date=9000-01-03/";
     for (const [key, body] of [
@@ -158,7 +117,6 @@ describe("smoke --local", () => {
     ] as const) {
       await s3.send(new PutObjectCommand({ Bucket: landing, Key: key, Body: body, ContentLength: Buffer.byteLength(body) }));
     }
-    s3.destroy();
 
     const restart = await script("rerun", ["--pipeline", "finance-risk", "--date", "9000-01-03", "--mode", "restart"]);
     expect({ code: restart.code, output: restart.output }).toEqual({ code: 0, output: expect.stringContaining("finance-risk-9000-01-03-rerun-1: SUCCEEDED") });
