@@ -1,7 +1,7 @@
 import { checkRunInput, InvalidRunInputError } from "../../lambdas/check-run-input/core";
 import { createCheckRunInputHandler } from "../../lambdas/check-run-input/handler";
 import type { CheckRunInputPayload } from "../../lambdas/shared/contracts";
-import { EXECUTION_ARN, prodRuntimeConfig, recordingLogger } from "./support";
+import { EXECUTION_ARN, prodRuntimeConfig, RUN, recordingLogger } from "./support";
 
 const config = prodRuntimeConfig();
 const execution = { name: "finance-risk-2026-12-03", arn: EXECUTION_ARN, startTime: "2026-12-03T02:00:00.123Z" };
@@ -17,16 +17,7 @@ function rejection(input: unknown): InvalidRunInputError {
 }
 
 it("turns a valid input into the RunContext with the datasets and the Glue run arguments", () => {
-  expect(checkRunInput(config, payload({ pipeline: "finance-risk", runDate: "2026-12-03", trigger: "upload" }))).toEqual({
-    pipeline: "finance-risk",
-    runDate: "2026-12-03",
-    trigger: "upload",
-    executionName: "finance-risk-2026-12-03",
-    executionArn: EXECUTION_ARN,
-    startedAt: "2026-12-03T02:00:00.123Z",
-    datasets: ["trades", "market_prices", "fx_rates"],
-    glueArguments: { "--run_date": "2026-12-03", "--execution_name": "finance-risk-2026-12-03" },
-  });
+  expect(checkRunInput(config, payload({ pipeline: "finance-risk", runDate: "2026-12-03", trigger: "upload" }))).toEqual(RUN);
 });
 
 it("defaults the trigger to manual", () => {

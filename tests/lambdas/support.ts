@@ -14,7 +14,7 @@ import {
 } from "@aws-sdk/client-sfn";
 import type { AwsStub } from "aws-sdk-client-mock";
 import { projectConfig } from "../../config";
-import { markerKey, type RuntimeConfig } from "../../lambdas/shared/contracts";
+import { markerKey, type RunContext, type RuntimeConfig } from "../../lambdas/shared/contracts";
 import type { LoggerPort, S3Port } from "../../lambdas/shared/ports";
 import { buildRuntimeConfig, stateMachineArnFromName } from "../../lambdas/shared/runtime-config";
 
@@ -22,6 +22,18 @@ export const BUCKETS = { landing: "detl-prod-landing", results: "detl-prod-resul
 export const TOPIC_ARN = "arn:aws:sns:us-east-1:222222222222:detl-prod-alerts";
 export const STATE_MACHINE_ARN = stateMachineArnFromName("us-east-1", "222222222222", "detl-prod-finance-risk");
 export const EXECUTION_ARN = "arn:aws:states:us-east-1:222222222222:execution:detl-prod-finance-risk:finance-risk-2026-12-03";
+
+/** The RunContext of the day's upload-started run (what CheckRunInput returns, what VerifyOutput gets). */
+export const RUN: RunContext = {
+  pipeline: "finance-risk",
+  runDate: "2026-12-03",
+  trigger: "upload",
+  executionName: "finance-risk-2026-12-03",
+  executionArn: EXECUTION_ARN,
+  startedAt: "2026-12-03T02:00:00.123Z",
+  datasets: ["trades", "market_prices", "fx_rates"],
+  glueArguments: { "--run_date": "2026-12-03", "--execution_name": "finance-risk-2026-12-03" },
+};
 
 /** The prod environment's runtime configuration, as the stack builds it. */
 export function prodRuntimeConfig(): RuntimeConfig {

@@ -4,19 +4,10 @@ import type { RunContext } from "../../lambdas/shared/contracts";
 import { OutputVerificationError, verifyOutput } from "../../lambdas/verify-output/core";
 import { createVerifyOutputHandler } from "../../lambdas/verify-output/handler";
 import { type LocalS3, startLocalS3 } from "../helpers/s3rver";
-import { BUCKETS, EXECUTION_ARN, prodRuntimeConfig, recordingLogger } from "./support";
+import { BUCKETS, prodRuntimeConfig, RUN, recordingLogger } from "./support";
 
 const config = prodRuntimeConfig();
-const run: RunContext = {
-  pipeline: "finance-risk",
-  runDate: "2026-12-03",
-  trigger: "upload",
-  executionName: "finance-risk-2026-12-03",
-  executionArn: EXECUTION_ARN,
-  startedAt: "2026-12-03T02:00:00.123Z",
-  datasets: ["trades", "market_prices", "fx_rates"],
-  glueArguments: { "--run_date": "2026-12-03", "--execution_name": "finance-risk-2026-12-03" },
-};
+const run: RunContext = RUN;
 const prefix = (output: string) => `finance-risk/${output}/run_date=2026-12-03/`;
 
 function manifest(overrides: Record<string, unknown> = {}) {
